@@ -1,0 +1,45 @@
+// Kernels per tensor type: scalar reference dequantizers, on-the-fly activation quantization and
+// dot products, in ggml's block layouts (bit-exact with the files llama.cpp writes).
+//
+// A weight row of type T is multiplied with an activation row that was first quantized to
+// hs_quant_traits(T)->vec_dot_type, exactly as ggml does (Q8_0 for Q4_0/Q5_0/Q8_0/IQ4_NL, Q8_1 for
+// Q4_1/Q5_1, Q8_K for the k-quants, F16 for F16, BF16 for BF16, F32 for F32), so our logits round
+// like llama.cpp's.
+#ifndef HEARTH_QUANT_H
+#define HEARTH_QUANT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "types.h"
+
+typedef uint16_t hs_f16;
+typedef uint16_t hs_bf16;
+
+float hs_f16_to_f32(hs_f16 h);
+hs_f16 hs_f32_to_f16(float f);   // round to nearest even, like ggml
+float hs_bf16_to_f32(hs_bf16 h);
+hs_bf16 hs_f32_to_bf16(float f); // round to nearest even, NaN kept quiet, like ggml
+
+// y[0..k) = dequantized x; k is a multiple of the type's block size.
+typedef void (*hs_dequantize_row_fn)(const void *x, float *y, int64_t k);
+// y = quantized x[0..k), reference rounding (used for activations and for writing synthetic models).
+typedef void (*hs_quantize_row_fn)(const float *x, void *y, int64_t k);
+// *s = dot(x row of n elements in this type, y row of n elements in vec_dot_type).
+typedef void (*hs_vec_dot_fn)(int n, float *s, const void *x, const void *y);
+
+typedef struct {
+    hs_type type;
+    hs_type vec_dot_type;              // what activations are quantized to for vec_dot
+    hs_dequantize_row_fn dequantize_row;
+    hs_quantize_row_fn quantize_row;   // NULL where the type is never written by us
+    hs_vec_dot_fn vec_dot;             // NULL for activation-only types (Q8_1, Q8_K)
+} hs_quant_traits;
+
+// Kernels for a type, or NULL when the engine cannot compute with it (the caller names the type
+// in its error). The table holds the fastest kernels built for this target (SIMD where present).
+const hs_quant_traits *hs_quant_traits_get(uint32_t type);
+// The same, always the portable scalar reference (for tests that compare SIMD against it).
+const hs_quant_traits *hs_quant_traits_ref(uint32_t type);
+
+#endif
