@@ -1,0 +1,247 @@
+// One readable pass per batch of T tokens (shapes in comments; E = n_embd, Q = n_head*head_dim,
+// KV = n_head_kv*head_dim, F = n_ff):
+//   x[T][E] = embedding rows
+//   per layer: xn = rmsnorm(x) * attn_norm
+//              q[T][Q], k[T][KV], v[T][KV] = xn · Wq, Wk, Wv (+ biases for qwen2)
+//              per-head RMS norm of q, k (qwen3); rope on q, k; k, v -> cache at their positions
+//              att[T][Q] = causal softmax(q·kᵀ/sqrt(hd)) · v  (grouped heads share a KV head)
+//              x += att · Wo
+//              xn = rmsnorm(x) * ffn_norm;  x += (silu(xn·Wgate) * (xn·Wup)) · Wdown
+//   logits[V] = rmsnorm(x[T-1]) * output_norm · Wout
+#include "forward.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ops.h"
+#include "quant.h"
+
+static size_t kv_elem_size(bool kv_f16) { return kv_f16 ? sizeof(hs_f16) : sizeof(float); }
+
+size_t hs_context_kv_bytes(const hs_model *m, int n_ctx, bool kv_f16) {
+    return 2 * (size_t)m->n_layer * (size_t)n_ctx * (size_t)(m->n_head_kv * m->head_dim) * kv_elem_size(kv_f16);
+}
+
+static size_t widest(const hs_model *m) {
+    size_t w = (size_t)m->n_embd;
+    size_t q = (size_t)m->n_head * m->head_dim;
+    if (q > w) w = q;
+    if ((size_t)m->n_ff > w) w = (size_t)m->n_ff;
+    return w;
+}
+
+size_t hs_context_scratch_bytes(const hs_model *m, int n_ctx, int n_batch, int n_threads) {
+    size_t B = (size_t)n_batch, E = (size_t)m->n_embd, Q = (size_t)m->n_head * m->head_dim;
+    size_t KV = (size_t)m->n_head_kv * m->head_dim, F = (size_t)m->n_ff;
+    size_t floats = B * (E + E + Q + KV + KV + Q + F + F + (size_t)m->rope_dim) + (size_t)n_threads * n_ctx + m->n_vocab;
+    return floats * sizeof(float) + hs_matmul_qbuf_size(n_batch, (int)widest(m));
+}
+
+bool hs_context_init(hs_context *c, const hs_model *m, hs_threadpool *pool, int n_ctx, int n_batch, bool kv_f16,
+                     char *err, size_t err_size) {
+    memset(c, 0, sizeof *c);
+    c->m = m;
+    c->pool = pool;
+    c->n_ctx = n_ctx;
+    c->n_batch = n_batch;
+    c->kv_f16 = kv_f16;
+    c->kv_dim = m->n_head_kv * m->head_dim;
+    size_t kv_half = hs_context_kv_bytes(m, n_ctx, kv_f16) / 2;
+    c->k_cache = calloc(1, kv_half);
+    c->v_cache = calloc(1, kv_half);
+    size_t B = (size_t)n_batch, E = (size_t)m->n_embd, Q = (size_t)m->n_head * m->head_dim;
+    size_t KV = (size_t)c->kv_dim, F = (size_t)m->n_ff;
+    int n_threads = hs_threadpool_size(pool);
+    c->x = malloc(B * E * sizeof(float));
+    c->xn = malloc(B * E * sizeof(float));
+    c->q = malloc(B * Q * sizeof(float));
+    c->k = malloc(B * KV * sizeof(float));
+    c->v = malloc(B * KV * sizeof(float));
+    c->att = malloc(B * Q * sizeof(float));
+    c->gate = malloc(B * F * sizeof(float));
+    c->up = malloc(B * F * sizeof(float));
+    c->rope = malloc(B * (size_t)m->rope_dim * sizeof(float));
+    c->scores = malloc((size_t)n_threads * (size_t)n_ctx * sizeof(float));
+    c->logits = calloc((size_t)m->n_vocab, sizeof(float));
+    c->mm.pool = pool;
+    c->mm.qbuf_size = hs_matmul_qbuf_size(n_batch, (int)widest(m));
+    c->mm.qbuf = malloc(c->mm.qbuf_size);
+    c->scratch_bytes = hs_context_scratch_bytes(m, n_ctx, n_batch, n_threads);
+    if (!c->k_cache || !c->v_cache || !c->x || !c->xn || !c->q || !c->k || !c->v || !c->att || !c->gate || !c->up ||
+        !c->rope || !c->scores || !c->logits || !c->mm.qbuf) {
+        snprintf(err, err_size, "out of memory for the KV cache (%.1f MiB for %d positions) and scratch (%.1f MiB)",
+                 2.0 * kv_half / 1048576.0, n_ctx, c->scratch_bytes / 1048576.0);
+        hs_context_free(c);
+        return false;
+    }
+    return true;
+}
+
+void hs_context_free(hs_context *c) {
+    void *bufs[] = {c->k_cache, c->v_cache, c->x, c->xn, c->q, c->k, c->v, c->att, c->gate, c->up,
+                    c->rope, c->scores, c->logits, c->mm.qbuf};
+    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) free(bufs[i]);
+    memset(c, 0, sizeof *c);
+}
+
+// ---- KV cache rows ----
+
+static void *kv_row(const hs_context *c, void *cache, int layer, int pos) {
+    size_t elem = kv_elem_size(c->kv_f16);
+    return (uint8_t *)cache + (((size_t)layer * c->n_ctx + pos) * c->kv_dim) * elem;
+}
+
+static void kv_store(const hs_context *c, void *cache, int layer, int pos, const float *src) {
+    void *dst = kv_row(c, cache, layer, pos);
+    if (c->kv_f16) {
+        for (int i = 0; i < c->kv_dim; i++) ((hs_f16 *)dst)[i] = hs_f32_to_f16(src[i]);
+    } else {
+        memcpy(dst, src, (size_t)c->kv_dim * sizeof(float));
+    }
+}
+
+// ---- attention, split over (token, head) pairs ----
+
+typedef struct {
+    hs_context *c;
+    int layer, T;
+} attention_job;
+
+static void attention_task(void *arg, int ith, int nth) {
+    attention_job *job = arg;
+    hs_context *c = job->c;
+    const hs_model *m = c->m;
+    const int hd = m->head_dim, group = m->n_head / m->n_head_kv;
+    const int Q = m->n_head * hd;
+    const float scale = 1.0f / sqrtf((float)hd);
+    float *scores = c->scores + (size_t)ith * c->n_ctx;
+    float qh[512], acc[512]; // head_dim <= 512 is checked at load
+    int64_t begin, end;
+    hs_split_range((int64_t)job->T * m->n_head, ith, nth, &begin, &end);
+    for (int64_t item = begin; item < end; item++) {
+        const int t = (int)(item / m->n_head), h = (int)(item % m->n_head), kvh = h / group;
+        const int n_keys = c->n_past + t + 1; // causal: this token sees every earlier position and itself
+        const float *q = c->q + (size_t)t * Q + (size_t)h * hd;
+        // llama.cpp multiplies an F16 cache with the query converted to F16, and the F16 values
+        // with the probabilities converted to F16: round the same way.
+        for (int i = 0; i < hd; i++) qh[i] = c->kv_f16 ? hs_f16_to_f32(hs_f32_to_f16(q[i])) : q[i];
+        for (int j = 0; j < n_keys; j++) {
+            float dot = 0.0f;
+            if (c->kv_f16) {
+                const hs_f16 *k = (const hs_f16 *)kv_row(c, c->k_cache, job->layer, j) + (size_t)kvh * hd;
+                for (int i = 0; i < hd; i++) dot += qh[i] * hs_f16_to_f32(k[i]);
+            } else {
+                const float *k = (const float *)kv_row(c, c->k_cache, job->layer, j) + (size_t)kvh * hd;
+                for (int i = 0; i < hd; i++) dot += qh[i] * k[i];
+            }
+            scores[j] = dot;
+        }
+        hs_softmax(scores, n_keys, scale);
+        memset(acc, 0, (size_t)hd * sizeof(float));
+        for (int j = 0; j < n_keys; j++) {
+            if (c->kv_f16) {
+                const float p = hs_f16_to_f32(hs_f32_to_f16(scores[j]));
+                const hs_f16 *v = (const hs_f16 *)kv_row(c, c->v_cache, job->layer, j) + (size_t)kvh * hd;
+                for (int i = 0; i < hd; i++) acc[i] += p * hs_f16_to_f32(v[i]);
+            } else {
+                const float p = scores[j];
+                const float *v = (const float *)kv_row(c, c->v_cache, job->layer, j) + (size_t)kvh * hd;
+                for (int i = 0; i < hd; i++) acc[i] += p * v[i];
+            }
+        }
+        memcpy(c->att + (size_t)t * Q + (size_t)h * hd, acc, (size_t)hd * sizeof(float));
+    }
+}
+
+// ---- the layer ----
+
+static void add_bias(float *y, const hs_tensor *b, int T, int n) {
+    if (!b->data) return;
+    for (int t = 0; t < T; t++) hs_add(y + (size_t)t * n, (const float *)b->data, n);
+}
+
+static void head_norm(float *y, const hs_tensor *w, int T, int n_heads, int hd, float eps) {
+    if (!w->data) return;
+    for (int i = 0; i < T * n_heads; i++) hs_rmsnorm(y + (size_t)i * hd, y + (size_t)i * hd, (const float *)w->data, hd, eps);
+}
+
+static void rope_heads(const hs_model *m, float *y, const float *rope, int T, int n_heads) {
+    const int hd = m->head_dim;
+    for (int t = 0; t < T; t++) {
+        for (int h = 0; h < n_heads; h++) {
+            float *head = y + ((size_t)t * n_heads + h) * hd;
+            if (m->rope_type == HS_ROPE_NORM) hs_rope_norm(head, m->rope_dim, rope + (size_t)t * m->rope_dim);
+            else hs_rope_neox(head, m->rope_dim, rope + (size_t)t * m->rope_dim);
+        }
+    }
+}
+
+static void layer_forward(hs_context *c, int il, int T) {
+    const hs_model *m = c->m;
+    const hs_layer *L = &m->layers[il];
+    const int E = m->n_embd, Q = m->n_head * m->head_dim, KV = c->kv_dim, F = m->n_ff;
+
+    for (int t = 0; t < T; t++) hs_rmsnorm(c->xn + (size_t)t * E, c->x + (size_t)t * E, L->attn_norm.data, E, m->norm_eps);
+    const hs_tensor *qkv[3] = {&L->wq, &L->wk, &L->wv};
+    float *qkv_out[3] = {c->q, c->k, c->v};
+    hs_matmul_multi(&c->mm, c->xn, T, E, qkv, qkv_out, 3);
+    add_bias(c->q, &L->bq, T, Q);
+    add_bias(c->k, &L->bk, T, KV);
+    add_bias(c->v, &L->bv, T, KV);
+    head_norm(c->q, &L->q_norm, T, m->n_head, m->head_dim, m->norm_eps);
+    head_norm(c->k, &L->k_norm, T, m->n_head_kv, m->head_dim, m->norm_eps);
+    rope_heads(m, c->q, c->rope, T, m->n_head);
+    rope_heads(m, c->k, c->rope, T, m->n_head_kv);
+    for (int t = 0; t < T; t++) {
+        kv_store(c, c->k_cache, il, c->n_past + t, c->k + (size_t)t * KV);
+        kv_store(c, c->v_cache, il, c->n_past + t, c->v + (size_t)t * KV);
+    }
+    attention_job job = {c, il, T};
+    hs_threadpool_run(c->pool, attention_task, &job);
+    hs_matmul(&c->mm, c->att, T, Q, &L->wo, c->xn);
+    for (int t = 0; t < T; t++) hs_add(c->x + (size_t)t * E, c->xn + (size_t)t * E, E);
+
+    for (int t = 0; t < T; t++) hs_rmsnorm(c->xn + (size_t)t * E, c->x + (size_t)t * E, L->ffn_norm.data, E, m->norm_eps);
+    const hs_tensor *gate_up[2] = {&L->w_gate, &L->w_up};
+    float *gate_up_out[2] = {c->gate, c->up};
+    hs_matmul_multi(&c->mm, c->xn, T, E, gate_up, gate_up_out, 2);
+    for (int t = 0; t < T; t++) hs_swiglu(c->gate + (size_t)t * F, c->gate + (size_t)t * F, c->up + (size_t)t * F, F);
+    hs_matmul(&c->mm, c->gate, T, F, &L->w_down, c->xn);
+    for (int t = 0; t < T; t++) hs_add(c->x + (size_t)t * E, c->xn + (size_t)t * E, E);
+}
+
+bool hs_forward(hs_context *c, const int32_t *tokens, int T, char *err, size_t err_size) {
+    const hs_model *m = c->m;
+    if (T <= 0 || T > c->n_batch) {
+        snprintf(err, err_size, "batch of %d tokens: must be 1 to %d", T, c->n_batch);
+        return false;
+    }
+    if (c->n_past + T > c->n_ctx) {
+        snprintf(err, err_size, "context is full: %d of %d positions used, %d more requested", c->n_past, c->n_ctx, T);
+        return false;
+    }
+    for (int t = 0; t < T; t++) {
+        if (tokens[t] < 0 || tokens[t] >= m->n_vocab) {
+            snprintf(err, err_size, "token id %d at batch index %d is outside the vocabulary (0..%d)", tokens[t], t,
+                     m->n_vocab - 1);
+            return false;
+        }
+    }
+    const int E = m->n_embd;
+    const hs_quant_traits *emb = hs_quant_traits_get(m->tok_embd.type);
+    for (int t = 0; t < T; t++) {
+        emb->dequantize_row((const uint8_t *)m->tok_embd.data + (size_t)tokens[t] * m->tok_embd.row_bytes,
+                            c->x + (size_t)t * E, E);
+        hs_rope_cache(c->rope + (size_t)t * m->rope_dim, m->rope_dim, (float)(c->n_past + t), m->rope_base,
+                      m->rope_freq_scale, m->rope_freq_factors);
+    }
+    for (int il = 0; il < m->n_layer; il++) layer_forward(c, il, T);
+
+    const float *last = c->x + (size_t)(T - 1) * E;
+    hs_rmsnorm(c->xn, last, m->output_norm.data, E, m->norm_eps);
+    hs_matmul(&c->mm, c->xn, 1, E, &m->output, c->logits);
+    c->n_past += T;
+    return true;
+}

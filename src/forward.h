@@ -1,0 +1,41 @@
+// The evaluation context: KV cache, scratch buffers and the forward pass of llama-family models
+// (llama, qwen2, qwen3) over a batch of tokens.
+#ifndef HEARTH_FORWARD_H
+#define HEARTH_FORWARD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "matmul.h"
+#include "model.h"
+#include "threadpool.h"
+
+typedef struct {
+    const hs_model *m;
+    hs_threadpool *pool;
+    int n_ctx, n_batch, n_past;
+    bool kv_f16;
+    int kv_dim;            // n_head_kv * head_dim
+    void *k_cache, *v_cache; // [n_layer][n_ctx][kv_dim], F16 or F32
+    // Scratch for one batch: every activation is [n_batch][width].
+    float *x, *xn, *q, *k, *v, *att, *gate, *up;
+    float *rope;           // [n_batch][rope_dim] cos/sin pairs
+    float *scores;         // [n_threads][n_ctx]
+    float *logits;         // [n_vocab], for the last token of the last batch
+    hs_matmul_ctx mm;
+    size_t scratch_bytes;
+} hs_context;
+
+// Allocates the KV cache and scratch; false with err set when memory is short.
+bool hs_context_init(hs_context *c, const hs_model *m, hs_threadpool *pool, int n_ctx, int n_batch, bool kv_f16,
+                     char *err, size_t err_size);
+void hs_context_free(hs_context *c);
+size_t hs_context_kv_bytes(const hs_model *m, int n_ctx, bool kv_f16);
+size_t hs_context_scratch_bytes(const hs_model *m, int n_ctx, int n_batch, int n_threads);
+
+// Evaluates tokens[0..T) (T <= n_batch) at positions n_past.. and leaves the last token's logits
+// in c->logits. Fails, changing nothing, if a token id is out of range or the context is full.
+bool hs_forward(hs_context *c, const int32_t *tokens, int T, char *err, size_t err_size);
+
+#endif

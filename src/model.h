@@ -1,0 +1,61 @@
+// A transformer model as the forward pass sees it: hyperparameters from GGUF metadata and every
+// weight bound to its bytes in the loaded arena, checked for shape and type.
+#ifndef HEARTH_MODEL_H
+#define HEARTH_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gguf.h"
+
+typedef enum { HS_ARCH_LLAMA, HS_ARCH_QWEN2, HS_ARCH_QWEN3 } hs_arch;
+// NORM rotates adjacent pairs (x0,x1),(x2,x3)...; NEOX rotates the two halves (x_i, x_{i+d/2}).
+typedef enum { HS_ROPE_NORM, HS_ROPE_NEOX } hs_rope_type;
+
+typedef struct {
+    const void *data; // NULL when the tensor is absent (optional tensors)
+    uint32_t type;
+    int64_t ne[2];    // ne[0] = row length (input features), ne[1] = rows (output features)
+    size_t row_bytes;
+    const char *name;
+} hs_tensor;
+
+typedef struct {
+    hs_tensor attn_norm, wq, wk, wv, wo;
+    hs_tensor bq, bk, bv;         // qwen2
+    hs_tensor q_norm, k_norm;     // qwen3: RMS norm over each head before rope
+    hs_tensor ffn_norm, w_gate, w_up, w_down;
+} hs_layer;
+
+typedef struct {
+    hs_arch arch;
+    const char *arch_name;
+    int n_embd, n_layer, n_head, n_head_kv, head_dim, n_ff, n_vocab, n_ctx_train;
+    float norm_eps;
+    hs_rope_type rope_type;
+    int rope_dim;            // leading dimensions of each head that rotate
+    float rope_base;
+    float rope_freq_scale;   // linear scaling: positions are multiplied by this
+    const float *rope_freq_factors; // llama-3 style per-frequency divisors (rope_dim/2), or NULL
+    hs_tensor tok_embd, output_norm, output; // output aliases tok_embd when tied
+    bool tied_output;
+    hs_layer *layers;
+    uint64_t n_params;
+    uint64_t weight_bytes;
+} hs_model;
+
+// Looks a tensor up by name across the loaded shards; NULL when absent.
+typedef struct {
+    const gguf_tensor_info *info;
+    const uint8_t *data;
+} hs_tensor_ref;
+typedef hs_tensor_ref (*hs_tensor_lookup_fn)(void *user, const char *name);
+
+// Reads hyperparameters and binds every tensor. On failure returns false with err naming the key
+// or tensor and what was expected; m->layers is freed by hs_model_free either way.
+bool hs_model_bind(hs_model *m, const gguf_ctx *meta, hs_tensor_lookup_fn lookup, void *user,
+                   char *err, size_t err_size);
+void hs_model_free(hs_model *m);
+
+#endif
