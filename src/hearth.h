@@ -54,6 +54,11 @@ void hearth_unload(hearth_engine *engine);
 // Model description as one JSON object (architecture, sizes, types, tokens, memory, metadata);
 // returns the length it needs (excluding NUL), writing at most size bytes.
 size_t hearth_model_info_json(const hearth_engine *engine, char *buf, size_t size);
+// Before downloading: what a model needs, from its header bytes alone (the first len bytes of a
+// file of file_size bytes). Writes one JSON object: the same fields as hearth_model_info_json
+// (memory estimate for n_ctx positions, 0 = default), or {"need_bytes": N} when the header is
+// longer than len, or {"error": "..."}. Returns the length it needs, like hearth_model_info_json.
+size_t hearth_estimate_json(const uint8_t *header, size_t len, uint64_t file_size, int n_ctx, char *buf, size_t size);
 int hearth_n_vocab(const hearth_engine *engine);
 int hearth_n_ctx(const hearth_engine *engine);
 int32_t hearth_token_bos(const hearth_engine *engine); // -1 when none
