@@ -240,8 +240,8 @@ static float quantize_block_q8(const float *x, int8_t *qs) {
     float amax = 0.0f;
     for (int j = 0; j < 32; j++) amax = fmaxf(amax, fabsf(x[j]));
     const float d = amax / 127.0f;
-    const float id = d != 0.0f ? 1.0f / d : 0.0f;
-    for (int j = 0; j < 32; j++) qs[j] = (int8_t)roundf(x[j] * id);
+    const float id = amax != 0.0f ? 127.0f / amax : 0.0f;
+    for (int j = 0; j < 32; j++) qs[j] = (int8_t)hs_nearest_int(x[j] * id);
     return d;
 }
 

@@ -64,7 +64,7 @@ static bool load_texts(hs_tokenizer *tok, const gguf_str *strs, uint32_t n, char
     if (total > UINT32_MAX) return fail(err, err_size, KEY_TOKENS ": token texts too large");
     uint32_t cap = 1;
     while (cap < 2 * n) cap *= 2;
-    tok->text = malloc(total);
+    tok->text = malloc((size_t)total);
     tok->text_off = malloc(n * sizeof *tok->text_off);
     tok->text_len = malloc(n * sizeof *tok->text_len);
     tok->map = calloc(cap, sizeof *tok->map);

@@ -154,7 +154,7 @@ static bool load_merges(hs_tokenizer *tok, const gguf_ctx *g, char *err, size_t 
     tok->merges = m;
     uint32_t cap = 1;
     while (cap < 2 * n) cap *= 2;
-    m->text = malloc(total ? total : 1);
+    m->text = malloc(total ? (size_t)total : 1);
     m->off = malloc((n ? n : 1) * sizeof *m->off);
     m->left_len = malloc((n ? n : 1) * sizeof *m->left_len);
     m->len = malloc((n ? n : 1) * sizeof *m->len);
