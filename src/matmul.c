@@ -39,7 +39,7 @@ static void quantize_task(void *arg, int ith, int nth) {
         int64_t begin, end;
         hs_split_range(job->T, ith, nth, &begin, &end);
         for (int64_t t = begin; t < end; t++) {
-            q->quantize_row(job->x + t * job->K, (uint8_t *)job->act[a] + t * job->act_row[a], job->K);
+            q->quantize_activation(job->x + t * job->K, (uint8_t *)job->act[a] + t * job->act_row[a], job->K);
         }
     }
 }

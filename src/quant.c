@@ -7,7 +7,8 @@
 // see quant_blocks.h) edits once, on first use. Reference code never changes for SIMD.
 #include "quant_blocks.h"
 
-#define ENTRY(T, VDT, deq, quant, dot) [T] = {T, VDT, deq, quant, dot}
+#define ENTRY(T, VDT, deq, quant, dot) [T] = {T, VDT, deq, quant, dot, quant}
+#define ENTRY_ACT(T, VDT, deq, quant, dot, act) [T] = {T, VDT, deq, quant, dot, act}
 
 static const hs_quant_traits REF[HS_TYPE_COUNT] = {
     ENTRY(HS_TYPE_F32, HS_TYPE_F32, hs_dequantize_row_f32_ref, hs_quantize_row_f32_ref, hs_vec_dot_f32_ref),
@@ -22,10 +23,11 @@ static const hs_quant_traits REF[HS_TYPE_COUNT] = {
           hs_vec_dot_q5_0_q8_0_ref),
     ENTRY(HS_TYPE_Q5_1, HS_TYPE_Q8_1, hs_dequantize_row_q5_1_ref, hs_quantize_row_q5_1_ref,
           hs_vec_dot_q5_1_q8_1_ref),
-    ENTRY(HS_TYPE_Q8_0, HS_TYPE_Q8_0, hs_dequantize_row_q8_0_ref, hs_quantize_row_q8_0_ref,
-          hs_vec_dot_q8_0_q8_0_ref),
+    ENTRY_ACT(HS_TYPE_Q8_0, HS_TYPE_Q8_0, hs_dequantize_row_q8_0_ref, hs_quantize_row_q8_0_ref,
+              hs_vec_dot_q8_0_q8_0_ref, hs_quantize_row_q8_0_activation_ref),
     // activation-only: no vec_dot of their own
-    ENTRY(HS_TYPE_Q8_1, HS_TYPE_Q8_1, hs_dequantize_row_q8_1_ref, hs_quantize_row_q8_1_ref, NULL),
+    ENTRY_ACT(HS_TYPE_Q8_1, HS_TYPE_Q8_1, hs_dequantize_row_q8_1_ref, hs_quantize_row_q8_1_ref, NULL,
+              hs_quantize_row_q8_1_activation_ref),
     ENTRY(HS_TYPE_Q8_K, HS_TYPE_Q8_K, hs_dequantize_row_q8_K_ref, hs_quantize_row_q8_K_ref, NULL),
     ENTRY(HS_TYPE_Q2_K, HS_TYPE_Q8_K, hs_dequantize_row_q2_K_ref, hs_quantize_row_q2_K_ref,
           hs_vec_dot_q2_K_q8_K_ref),

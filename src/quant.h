@@ -34,6 +34,10 @@ typedef struct {
     hs_dequantize_row_fn dequantize_row;
     hs_quantize_row_fn quantize_row;   // NULL where the type is never written by us
     hs_vec_dot_fn vec_dot;             // NULL for activation-only types (Q8_1, Q8_K)
+    // How the matmul quantizes activations to this type: quantize_row, except Q8_0/Q8_1, whose
+    // activations are rounded like ggml's x86 path (see quant_legacy.c) while weights are
+    // written like llama-quantize.
+    hs_quantize_row_fn quantize_activation;
 } hs_quant_traits;
 
 // Kernels for a type, or NULL when the engine cannot compute with it (the caller names the type

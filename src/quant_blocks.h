@@ -162,6 +162,8 @@ void hs_quantize_row_q8_0_ref(const float *x, void *y, int64_t k);
 void hs_vec_dot_q8_0_q8_0_ref(int n, float *s, const void *x, const void *y);
 void hs_dequantize_row_q8_1_ref(const void *x, float *y, int64_t k);
 void hs_quantize_row_q8_1_ref(const float *x, void *y, int64_t k);
+void hs_quantize_row_q8_0_activation_ref(const float *x, void *y, int64_t k); // ggml x86 activation rounding
+void hs_quantize_row_q8_1_activation_ref(const float *x, void *y, int64_t k);
 
 // quant_kquants.c (dequantize, vec_dot, Q8_K) and quant_kquants_quantize.c (quantize_row)
 void hs_dequantize_row_q2_K_ref(const void *x, float *y, int64_t k);

@@ -235,14 +235,44 @@ void hs_vec_dot_q5_1_q8_1_ref(int n, float *s, const void *vx, const void *vy) {
 
 // ---- Q8_0 / Q8_1 ----
 
-// One block of 32: d = amax / 127 and q = roundf(x * (1/d)); returns d.
+// One block of 32: d = amax / 127 and q = roundf(x * (1/d)); returns d. This is how
+// llama-quantize writes Q8_0 weights.
 static float quantize_block_q8(const float *x, int8_t *qs) {
     float amax = 0.0f;
     for (int j = 0; j < 32; j++) amax = fmaxf(amax, fabsf(x[j]));
     const float d = amax / 127.0f;
+    const float id = d != 0.0f ? 1.0f / d : 0.0f;
+    for (int j = 0; j < 32; j++) qs[j] = (int8_t)roundf(x[j] * id);
+    return d;
+}
+
+// The same block as ggml's x86 (AVX) activation path rounds it: scale by 127/amax (not 1/d,
+// which differs in the last bit) and round halves to even. llama.cpp's reference logits were
+// made that way; matching it makes our logits equal to theirs bit for bit on many files.
+static float quantize_block_q8_activation(const float *x, int8_t *qs) {
+    float amax = 0.0f;
+    for (int j = 0; j < 32; j++) amax = fmaxf(amax, fabsf(x[j]));
     const float id = amax != 0.0f ? 127.0f / amax : 0.0f;
     for (int j = 0; j < 32; j++) qs[j] = (int8_t)hs_nearest_int(x[j] * id);
-    return d;
+    return amax / 127.0f;
+}
+
+void hs_quantize_row_q8_0_activation_ref(const float *x, void *vy, int64_t k) {
+    block_q8_0 *y = vy;
+    for (int64_t i = 0; i < k / QK8_0; i++, x += QK8_0) {
+        y[i].d = hs_f32_to_f16(quantize_block_q8_activation(x, y[i].qs));
+    }
+}
+
+void hs_quantize_row_q8_1_activation_ref(const float *x, void *vy, int64_t k) {
+    block_q8_1 *y = vy;
+    for (int64_t i = 0; i < k / QK8_1; i++, x += QK8_1) {
+        const float d = quantize_block_q8_activation(x, y[i].qs);
+        int sum = 0;
+        for (int j = 0; j < QK8_1; j++) sum += y[i].qs[j];
+        y[i].d = hs_f32_to_f16(d);
+        y[i].s = hs_f32_to_f16((float)sum * d);
+    }
 }
 
 void hs_quantize_row_q8_0_ref(const float *x, void *vy, int64_t k) {

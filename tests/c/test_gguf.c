@@ -6,7 +6,7 @@
 
 #include "gguf.h"
 #include "gguf_writer.h"
-#include "test_util.h"
+#include "harness.h"
 #include "types.h"
 
 static char err[512];

@@ -10,7 +10,7 @@
 #include "gguf.h"
 #include "quant.h"
 #include "quant_blocks.h"
-#include "test_util.h"
+#include "harness.h"
 #include "types.h"
 
 static float bits_f32(uint32_t u) {
@@ -95,7 +95,8 @@ static void test_bf16(void) {
 
 static void test_q8_blocks(void) {
     float x[3 * 32] = {0};
-    // block 0: amax 127 -> d = 1; roundf rounds halves away from zero
+    // block 0: amax 127 -> d = 1; halves round to even (ggml's x86 activation path, which
+    // produced the reference logits, scales by 127/amax and rounds to nearest even)
     const float a[7] = {-127.0f, 2.5f, -2.5f, 0.5f, -0.5f, 1.49f, 126.5f};
     memcpy(x, a, sizeof a);
     for (int j = 7; j < 32; j++) x[j] = (float)(j - 16);
@@ -107,16 +108,16 @@ static void test_q8_blocks(void) {
     block_q8_0 want0[3];
     memset(want0, 0, sizeof want0);
     want0[0].d = 0x3c00;
-    const int8_t qa[7] = {-127, 3, -3, 1, -1, 1, 127};
+    const int8_t qa[7] = {-127, 2, -2, 0, 0, 1, 126};
     memcpy(want0[0].qs, qa, sizeof qa);
     for (int j = 7; j < 32; j++) want0[0].qs[j] = (int8_t)(j - 16);
     want0[1].d = 0x4000;
-    const int8_t qb[5] = {127, 3, -3, 2, 1};
+    const int8_t qb[5] = {127, 2, -2, 2, 0};
     memcpy(want0[1].qs, qb, sizeof qb);
 
     block_q8_0 got0[3];
     memset(got0, 0xa5, sizeof got0);
-    hs_quant_traits_ref(HS_TYPE_Q8_0)->quantize_row(x, got0, 96);
+    hs_quant_traits_ref(HS_TYPE_Q8_0)->quantize_activation(x, got0, 96);
     CHECK(memcmp(got0, want0, sizeof want0) == 0, "Q8_0 hand blocks differ");
 
     block_q8_1 want1[3], got1[3];
@@ -125,10 +126,10 @@ static void test_q8_blocks(void) {
         want1[i].d = want0[i].d;
         memcpy(want1[i].qs, want0[i].qs, 32);
     }
-    want1[0].s = 0x54c0; // sum 76 * d 1 = 76
-    want1[1].s = 0x5c10; // sum 130 * d 2 = 260
+    want1[0].s = 0x54b0; // sum 75 * d 1 = 75
+    want1[1].s = 0x5c08; // sum 129 * d 2 = 258
     memset(got1, 0xa5, sizeof got1);
-    hs_quant_traits_ref(HS_TYPE_Q8_1)->quantize_row(x, got1, 96);
+    hs_quant_traits_ref(HS_TYPE_Q8_1)->quantize_activation(x, got1, 96);
     CHECK(memcmp(got1, want1, sizeof want1) == 0, "Q8_1 hand blocks differ");
 
     // Q8_K: the signed extreme maps to -127, ties round to even

@@ -14,7 +14,7 @@
 
 #include "hearth.h"
 #include "json_read.h"
-#include "test_util.h"
+#include "harness.h"
 
 #define NEAR_TIE 0.1
 

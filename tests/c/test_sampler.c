@@ -3,7 +3,7 @@
 // vocabulary (printed, not asserted).
 #define _POSIX_C_SOURCE 200809L
 #include "hearth.h"
-#include "test_util.h"
+#include "harness.h"
 
 #include <math.h>
 #include <stdlib.h>

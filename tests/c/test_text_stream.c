@@ -1,7 +1,7 @@
 // Streaming text: characters split across pieces come out whole, once complete; ill-formed bytes
 // come out as U+FFFD (one per maximal subpart, as browsers decode); every output is valid UTF-8.
 #include "hearth.h"
-#include "test_util.h"
+#include "harness.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -2,7 +2,7 @@
 // range split covers everything, and a one-thread pool starts no thread. Prints the round trip of
 // an empty run, the fixed cost the engine pays for every parallel matmul.
 #define _POSIX_C_SOURCE 200809L
-#include "test_util.h"
+#include "harness.h"
 #include "threadpool.h"
 
 #include <pthread.h>

@@ -9,7 +9,7 @@
 
 #include "gguf.h"
 #include "pretokenize.h"
-#include "test_util.h"
+#include "harness.h"
 #include "tokenizer.h"
 #include "unicode.h"
 

@@ -1,7 +1,7 @@
 // A minimal test harness shared by the C tests: CHECK records a failure and goes on; main returns
 // test_finish(), which prints "N passed, N failed" and the exit code ctest reads.
-#ifndef HEARTH_TEST_UTIL_H
-#define HEARTH_TEST_UTIL_H
+#ifndef HEARTH_TEST_HARNESS_H
+#define HEARTH_TEST_HARNESS_H
 
 #include <stddef.h>
 #include <stdint.h>

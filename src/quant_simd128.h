@@ -1,0 +1,138 @@
+// Internal to the WebAssembly SIMD128 kernels (src/quant_simd128_*.c): the kernels that
+// quant_simd128.c installs over the reference table, and the small vector helpers they share.
+//
+// Every kernel computes exactly what its reference in quant_float.c / quant_legacy.c /
+// quant_kquants.c computes: integer parts bit for bit, activation quantizers byte for byte; only
+// the order in which float partial sums are added differs (vector lanes instead of one running
+// sum). WebAssembly floats are IEEE binary32 with round-to-nearest-even and no flush-to-zero, so
+// the same float operation gives the same bits as the scalar code.
+#ifndef HEARTH_QUANT_SIMD128_H
+#define HEARTH_QUANT_SIMD128_H
+#ifdef __wasm_simd128__
+
+#include <wasm_simd128.h>
+
+#include "quant_blocks.h"
+
+// quant_simd128_float.c
+void hs_vec_dot_f32_simd128(int n, float *s, const void *x, const void *y);
+void hs_vec_dot_f16_simd128(int n, float *s, const void *x, const void *y);
+void hs_vec_dot_bf16_simd128(int n, float *s, const void *x, const void *y);
+void hs_quantize_row_f16_simd128(const float *x, void *y, int64_t k);
+void hs_quantize_row_bf16_simd128(const float *x, void *y, int64_t k);
+void hs_dequantize_row_f16_simd128(const void *x, float *y, int64_t k);
+void hs_dequantize_row_bf16_simd128(const void *x, float *y, int64_t k);
+
+// quant_simd128_legacy.c
+void hs_quantize_row_q8_0_simd128(const float *x, void *y, int64_t k);
+void hs_quantize_row_q8_1_simd128(const float *x, void *y, int64_t k);
+void hs_vec_dot_q4_0_q8_0_simd128(int n, float *s, const void *x, const void *y);
+void hs_vec_dot_q4_1_q8_1_simd128(int n, float *s, const void *x, const void *y);
+void hs_vec_dot_q5_0_q8_0_simd128(int n, float *s, const void *x, const void *y);
+void hs_vec_dot_q5_1_q8_1_simd128(int n, float *s, const void *x, const void *y);
+void hs_vec_dot_q8_0_q8_0_simd128(int n, float *s, const void *x, const void *y);
+void hs_vec_dot_iq4_nl_q8_0_simd128(int n, float *s, const void *x, const void *y);
+
+// quant_simd128_kquants.c
+void hs_quantize_row_q8_K_simd128(const float *x, void *y, int64_t k);
+void hs_vec_dot_q2_K_q8_K_simd128(int n, float *s, const void *x, const void *y);
+void hs_vec_dot_q3_K_q8_K_simd128(int n, float *s, const void *x, const void *y);
+void hs_vec_dot_q4_K_q8_K_simd128(int n, float *s, const void *x, const void *y);
+void hs_vec_dot_q5_K_q8_K_simd128(int n, float *s, const void *x, const void *y);
+void hs_vec_dot_q6_K_q8_K_simd128(int n, float *s, const void *x, const void *y);
+
+// ---- f16 -> f32 ----
+//
+// There is no f16 arithmetic in WebAssembly. The exponent and mantissa bits of a binary16 value,
+// moved up 13 places into a binary32, form exactly value * 2^-112 (normals keep their exponent
+// field, rebiased by 127 - 15 = 112; f16 subnormals land on f32 subnormals with the same
+// mantissa). One multiply by 2^112 then gives the value exactly, subnormals included. Only
+// exponent 31 (inf / NaN) needs its own case, to reach the binary32 exponent 255.
+
+static inline float hs_simd128_f32_from_bits(uint32_t u) {
+    float f;
+    memcpy(&f, &u, sizeof f);
+    return f;
+}
+
+// Scalar, exact (same bits as hs_f16_to_f32), for block scales and tails.
+static inline float hs_simd128_f16_to_f32(hs_f16 h) {
+    const uint32_t bits = ((uint32_t)(h & 0x8000) << 16) | ((uint32_t)(h & 0x7fff) << 13);
+    if ((h & 0x7c00) == 0x7c00) return hs_simd128_f32_from_bits(bits | 0x70000000u);
+    return hs_simd128_f32_from_bits(bits) * 0x1p112f; // the sign rides along the multiply
+}
+
+// Four lanes, each holding an f16 in its high half (h << 16, low half zero), a layout that costs
+// a single shift or mask to make from packed f16s. An arithmetic shift right by 3 puts the
+// exponent and mantissa 13 places up from their f16 position and smears the sign into bits
+// 28..30, which the mask clears. Finite inputs only (exponent 31 comes out as a finite 2^16..).
+static inline v128_t hs_simd128_f16hi_to_f32_finite(v128_t hi) {
+    const v128_t bits = wasm_v128_and(wasm_i32x4_shr(hi, 3), wasm_i32x4_const_splat((int32_t)0x8fffffff));
+    return wasm_f32x4_mul(bits, wasm_f32x4_const_splat(0x1p112f));
+}
+
+// The same, exact for every input: exponent 31 keeps its mantissa (NaN payload) under exponent 255.
+static inline v128_t hs_simd128_f16hi_to_f32(v128_t hi) {
+    const v128_t bits = wasm_v128_and(wasm_i32x4_shr(hi, 3), wasm_i32x4_const_splat((int32_t)0x8fffffff));
+    const v128_t finite = wasm_f32x4_mul(bits, wasm_f32x4_const_splat(0x1p112f));
+    const v128_t special = wasm_i32x4_ge(wasm_v128_and(hi, wasm_i32x4_const_splat(0x7fffffff)),
+                                         wasm_i32x4_const_splat(0x7c000000));
+    const v128_t infnan = wasm_v128_or(bits, wasm_i32x4_const_splat(0x70000000));
+    return wasm_v128_bitselect(infnan, finite, special);
+}
+
+// The f16 fields at p, p + stride, p + 2*stride, p + 3*stride (the same field of four consecutive
+// blocks) as four exact floats: one 16-bit lane load each into the high halves of zeroed lanes.
+static inline v128_t hs_simd128_gather_f16x4(const void *p, size_t stride) {
+    const uint8_t *b = p;
+    v128_t v = wasm_i32x4_const_splat(0);
+    v = wasm_v128_load16_lane(b, v, 1);
+    v = wasm_v128_load16_lane(b + stride, v, 3);
+    v = wasm_v128_load16_lane(b + 2 * stride, v, 5);
+    v = wasm_v128_load16_lane(b + 3 * stride, v, 7);
+    return hs_simd128_f16hi_to_f32(v);
+}
+
+// ---- horizontal sums ----
+
+static inline float hs_simd128_hsum_f32x4(v128_t v) {
+    v = wasm_f32x4_add(v, wasm_i32x4_shuffle(v, v, 2, 3, 0, 1));
+    v = wasm_f32x4_add(v, wasm_i32x4_shuffle(v, v, 1, 0, 3, 2));
+    return wasm_f32x4_extract_lane(v, 0);
+}
+
+static inline int32_t hs_simd128_hsum_i32x4(v128_t v) {
+    v = wasm_i32x4_add(v, wasm_i32x4_shuffle(v, v, 2, 3, 0, 1));
+    v = wasm_i32x4_add(v, wasm_i32x4_shuffle(v, v, 1, 0, 3, 2));
+    return wasm_i32x4_extract_lane(v, 0);
+}
+
+// {sum(a), sum(b), sum(c), sum(d)}: four horizontal sums for the price of about one and a half,
+// so that four blocks' integer dots become one vector that meets four scales at once.
+static inline v128_t hs_simd128_sum4_i32x4(v128_t a, v128_t b, v128_t c, v128_t d) {
+    const v128_t ab = wasm_i32x4_add(wasm_i32x4_shuffle(a, b, 0, 4, 1, 5), wasm_i32x4_shuffle(a, b, 2, 6, 3, 7));
+    const v128_t cd = wasm_i32x4_add(wasm_i32x4_shuffle(c, d, 0, 4, 1, 5), wasm_i32x4_shuffle(c, d, 2, 6, 3, 7));
+    return wasm_i32x4_add(wasm_i32x4_shuffle(ab, cd, 0, 1, 4, 5), wasm_i32x4_shuffle(ab, cd, 2, 3, 6, 7));
+}
+
+// ---- int8 products ----
+//
+// i16x8.extmul_{low,high}_i8x16 + i32x4.extadd_pairwise_i16x8 is at least as fast in V8 as
+// widening both operands and using i32x4.dot_i16x8 (TOOLCHAIN.md), and it lets kernels whose
+// products are small add several i16 product vectors before the one widening step.
+
+// Sum of the 16 products x[i] * y[i], as eight i16 lanes (lane i: products i and i + 8). Exact
+// while |x[i] * y[i]| < 2^14 for at least one of each pair, i.e. unless both operands hold -128
+// in the same lanes; callers say why their operands qualify.
+static inline v128_t hs_simd128_mul_add_i8x16(v128_t x, v128_t y) {
+    return wasm_i16x8_add(wasm_i16x8_extmul_low_i8x16(x, y), wasm_i16x8_extmul_high_i8x16(x, y));
+}
+
+// Sum of the 16 products x[i] * y[i] for any bytes, as four i32 lanes.
+static inline v128_t hs_simd128_dot_i8x16(v128_t x, v128_t y) {
+    return wasm_i32x4_add(wasm_i32x4_extadd_pairwise_i16x8(wasm_i16x8_extmul_low_i8x16(x, y)),
+                          wasm_i32x4_extadd_pairwise_i16x8(wasm_i16x8_extmul_high_i8x16(x, y)));
+}
+
+#endif // __wasm_simd128__
+#endif

@@ -1,0 +1,203 @@
+// WebAssembly SIMD128 kernels for the float element types F32, F16 and BF16: dot products, the
+// F16 / BF16 activation converters (byte for byte hs_f32_to_f16 / hs_f32_to_bf16) and the
+// F16 / BF16 row decoders.
+//
+// The dot products accumulate in four f32x4 accumulators (the reference accumulates one double);
+// each product is formed in float exactly as the reference forms it. An F16 or BF16 product of
+// two finite values is exact in float (11 + 11 and 8 + 8 significant bits), so only the order
+// and precision of the additions differ.
+//
+// F16 decoding uses the shift-and-multiply trick (see quant_simd128.h) rather than a 64 Ki-entry
+// table: WebAssembly has no gather, so a table costs a scalar load and a lane insert per element,
+// against two or three vector operations per four elements.
+#ifdef __wasm_simd128__
+
+#include "quant_simd128.h"
+
+// ---- F32 ----
+
+void hs_vec_dot_f32_simd128(int n, float *s, const void *vx, const void *vy) {
+    const float *x = vx, *y = vy;
+    // Four independent accumulators hide the latency of the f32x4.add chains.
+    v128_t acc0 = wasm_f32x4_const_splat(0.0f), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+    int i = 0;
+    for (; i + 16 <= n; i += 16) {
+        acc0 = wasm_f32x4_add(acc0, wasm_f32x4_mul(wasm_v128_load(x + i), wasm_v128_load(y + i)));
+        acc1 = wasm_f32x4_add(acc1, wasm_f32x4_mul(wasm_v128_load(x + i + 4), wasm_v128_load(y + i + 4)));
+        acc2 = wasm_f32x4_add(acc2, wasm_f32x4_mul(wasm_v128_load(x + i + 8), wasm_v128_load(y + i + 8)));
+        acc3 = wasm_f32x4_add(acc3, wasm_f32x4_mul(wasm_v128_load(x + i + 12), wasm_v128_load(y + i + 12)));
+    }
+    for (; i + 4 <= n; i += 4) {
+        acc0 = wasm_f32x4_add(acc0, wasm_f32x4_mul(wasm_v128_load(x + i), wasm_v128_load(y + i)));
+    }
+    float sum = hs_simd128_hsum_f32x4(wasm_f32x4_add(wasm_f32x4_add(acc0, acc1), wasm_f32x4_add(acc2, acc3)));
+    for (; i < n; i++) sum += x[i] * y[i];
+    *s = sum;
+}
+
+// ---- F16 / BF16 lane split ----
+//
+// A dot product does not care about element order, so eight packed 16-bit values are split into
+// the even elements (shifted up into the high halves: one shift) and the odd ones (already in the
+// high halves: one mask) instead of being widened in order.
+
+static inline v128_t even_halves_high(v128_t v) { return wasm_i32x4_shl(v, 16); }
+
+static inline v128_t odd_halves_high(v128_t v) {
+    return wasm_v128_and(v, wasm_i32x4_const_splat((int32_t)0xffff0000));
+}
+
+// ---- F16 ----
+
+// acc += x * y for eight F16 pairs, using the finite-only conversion (the caller checks).
+static inline void f16x8_fma(v128_t *acc_even, v128_t *acc_odd, v128_t x, v128_t y) {
+    const v128_t xe = hs_simd128_f16hi_to_f32_finite(even_halves_high(x));
+    const v128_t ye = hs_simd128_f16hi_to_f32_finite(even_halves_high(y));
+    const v128_t xo = hs_simd128_f16hi_to_f32_finite(odd_halves_high(x));
+    const v128_t yo = hs_simd128_f16hi_to_f32_finite(odd_halves_high(y));
+    *acc_even = wasm_f32x4_add(*acc_even, wasm_f32x4_mul(xe, ye));
+    *acc_odd = wasm_f32x4_add(*acc_odd, wasm_f32x4_mul(xo, yo));
+}
+
+// Doubling an f16 drops its sign bit; the result is >= 0xf800 exactly when the exponent is 31.
+static inline v128_t exponent_probe(v128_t h) { return wasm_i16x8_add(h, h); }
+
+void hs_vec_dot_f16_simd128(int n, float *s, const void *vx, const void *vy) {
+    const hs_f16 *x = vx, *y = vy;
+    v128_t acc0 = wasm_f32x4_const_splat(0.0f), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+    // Running unsigned maximum of the probes: infinities and NaNs are rare enough that one check
+    // after the loop (and a rerun by the reference) is cheaper than exact conversions inside it.
+    v128_t probe = wasm_i16x8_const_splat(0);
+    int i = 0;
+    for (; i + 16 <= n; i += 16) {
+        const v128_t x0 = wasm_v128_load(x + i), x1 = wasm_v128_load(x + i + 8);
+        const v128_t y0 = wasm_v128_load(y + i), y1 = wasm_v128_load(y + i + 8);
+        probe = wasm_u16x8_max(probe, wasm_u16x8_max(wasm_u16x8_max(exponent_probe(x0), exponent_probe(x1)),
+                                                     wasm_u16x8_max(exponent_probe(y0), exponent_probe(y1))));
+        f16x8_fma(&acc0, &acc1, x0, y0);
+        f16x8_fma(&acc2, &acc3, x1, y1);
+    }
+    for (; i + 8 <= n; i += 8) {
+        const v128_t x0 = wasm_v128_load(x + i), y0 = wasm_v128_load(y + i);
+        probe = wasm_u16x8_max(probe, wasm_u16x8_max(exponent_probe(x0), exponent_probe(y0)));
+        f16x8_fma(&acc0, &acc1, x0, y0);
+    }
+    if (wasm_v128_any_true(wasm_u16x8_ge(probe, wasm_u16x8_const_splat(0xf800)))) {
+        hs_vec_dot_f16_ref(n, s, vx, vy);
+        return;
+    }
+    float sum = hs_simd128_hsum_f32x4(wasm_f32x4_add(wasm_f32x4_add(acc0, acc1), wasm_f32x4_add(acc2, acc3)));
+    for (; i < n; i++) sum += hs_simd128_f16_to_f32(x[i]) * hs_simd128_f16_to_f32(y[i]);
+    *s = sum;
+}
+
+// One f32 -> f16 conversion per lane, bit for bit hs_f32_to_f16 (round to nearest even, overflow
+// to infinity from 65520 up, NaN -> sign | 0x7e00); the f16 is left in the low half of the lane.
+static inline v128_t f32_to_f16_lanes(v128_t f) {
+    const v128_t a = wasm_v128_and(f, wasm_i32x4_const_splat(0x7fffffff));
+    const v128_t sign = wasm_u32x4_shr(wasm_v128_and(f, wasm_i32x4_const_splat((int32_t)0x80000000)), 16);
+    // Normal results: rebias the exponent (-112 << 23) and round away the 13 low mantissa bits to
+    // nearest even by adding 0xfff plus the lowest kept bit; a carry out of the mantissa bumps the
+    // exponent, which is also how 65520..65535 reach infinity (0x7c00).
+    const v128_t lowest_kept = wasm_v128_and(wasm_u32x4_shr(a, 13), wasm_i32x4_const_splat(1));
+    const v128_t normal = wasm_u32x4_shr(
+        wasm_i32x4_add(wasm_i32x4_add(a, wasm_i32x4_const_splat((int32_t)0xc8000fff)), lowest_kept), 13);
+    // Below 2^-14 (f16 subnormals and zero): adding 0.5 in float makes the unit in the last place
+    // 2^-24, the f16 subnormal step, so the FPU's own round-to-nearest-even does the rounding and
+    // the mantissa bits of the sum count the steps (2^-14 itself comes out as 0x400, correctly).
+    const v128_t subnormal = wasm_i32x4_sub(wasm_f32x4_add(a, wasm_f32x4_const_splat(0.5f)),
+                                            wasm_i32x4_const_splat(0x3f000000));
+    v128_t h = wasm_v128_bitselect(subnormal, normal, wasm_i32x4_lt(a, wasm_i32x4_const_splat(0x38800000)));
+    h = wasm_v128_bitselect(wasm_i32x4_const_splat(0x7c00), h, wasm_i32x4_ge(a, wasm_i32x4_const_splat(0x47800000)));
+    h = wasm_v128_bitselect(wasm_i32x4_const_splat(0x7e00), h, wasm_i32x4_gt(a, wasm_i32x4_const_splat(0x7f800000)));
+    return wasm_v128_or(h, sign);
+}
+
+void hs_quantize_row_f16_simd128(const float *x, void *vy, int64_t k) {
+    hs_f16 *y = vy;
+    int64_t i = 0;
+    for (; i + 8 <= k; i += 8) {
+        const v128_t lo = f32_to_f16_lanes(wasm_v128_load(x + i));
+        const v128_t hi = f32_to_f16_lanes(wasm_v128_load(x + i + 4));
+        // lanes hold 0..0xffff, which the unsigned saturating narrow passes through unchanged
+        wasm_v128_store(y + i, wasm_u16x8_narrow_i32x4(lo, hi));
+    }
+    for (; i < k; i++) y[i] = hs_f32_to_f16(x[i]);
+}
+
+void hs_dequantize_row_f16_simd128(const void *vx, float *y, int64_t k) {
+    const hs_f16 *x = vx;
+    const v128_t zero = wasm_i16x8_const_splat(0);
+    int64_t i = 0;
+    for (; i + 8 <= k; i += 8) {
+        const v128_t h = wasm_v128_load(x + i);
+        // interleaving with zeros puts each f16, in order, into the high half of a lane
+        wasm_v128_store(y + i, hs_simd128_f16hi_to_f32(wasm_i16x8_shuffle(zero, h, 0, 8, 1, 9, 2, 10, 3, 11)));
+        wasm_v128_store(y + i + 4, hs_simd128_f16hi_to_f32(wasm_i16x8_shuffle(zero, h, 4, 12, 5, 13, 6, 14, 7, 15)));
+    }
+    for (; i < k; i++) y[i] = hs_simd128_f16_to_f32(x[i]);
+}
+
+// ---- BF16 ----
+
+void hs_vec_dot_bf16_simd128(int n, float *s, const void *vx, const void *vy) {
+    const hs_bf16 *x = vx, *y = vy;
+    v128_t acc0 = wasm_f32x4_const_splat(0.0f), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+    int i = 0;
+    // a BF16 in the high half of a lane is already that float
+    for (; i + 16 <= n; i += 16) {
+        const v128_t x0 = wasm_v128_load(x + i), x1 = wasm_v128_load(x + i + 8);
+        const v128_t y0 = wasm_v128_load(y + i), y1 = wasm_v128_load(y + i + 8);
+        acc0 = wasm_f32x4_add(acc0, wasm_f32x4_mul(even_halves_high(x0), even_halves_high(y0)));
+        acc1 = wasm_f32x4_add(acc1, wasm_f32x4_mul(odd_halves_high(x0), odd_halves_high(y0)));
+        acc2 = wasm_f32x4_add(acc2, wasm_f32x4_mul(even_halves_high(x1), even_halves_high(y1)));
+        acc3 = wasm_f32x4_add(acc3, wasm_f32x4_mul(odd_halves_high(x1), odd_halves_high(y1)));
+    }
+    for (; i + 8 <= n; i += 8) {
+        const v128_t x0 = wasm_v128_load(x + i), y0 = wasm_v128_load(y + i);
+        acc0 = wasm_f32x4_add(acc0, wasm_f32x4_mul(even_halves_high(x0), even_halves_high(y0)));
+        acc1 = wasm_f32x4_add(acc1, wasm_f32x4_mul(odd_halves_high(x0), odd_halves_high(y0)));
+    }
+    float sum = hs_simd128_hsum_f32x4(wasm_f32x4_add(wasm_f32x4_add(acc0, acc1), wasm_f32x4_add(acc2, acc3)));
+    for (; i < n; i++) sum += hs_bf16_to_f32(x[i]) * hs_bf16_to_f32(y[i]);
+    *s = sum;
+}
+
+// One f32 -> bf16 conversion per lane, bit for bit hs_f32_to_bf16: round the low 16 bits away to
+// nearest even (add 0x7fff plus the lowest kept bit; overflow carries into infinity), NaN keeps
+// its top bits with the quiet bit forced. The bf16 is left in the low half of the lane.
+static inline v128_t f32_to_bf16_lanes(v128_t f) {
+    const v128_t top = wasm_u32x4_shr(f, 16);
+    const v128_t lowest_kept = wasm_v128_and(top, wasm_i32x4_const_splat(1));
+    const v128_t rounded = wasm_u32x4_shr(
+        wasm_i32x4_add(wasm_i32x4_add(f, wasm_i32x4_const_splat(0x7fff)), lowest_kept), 16);
+    const v128_t quiet_nan = wasm_v128_or(top, wasm_i32x4_const_splat(0x40));
+    const v128_t is_nan = wasm_i32x4_gt(wasm_v128_and(f, wasm_i32x4_const_splat(0x7fffffff)),
+                                        wasm_i32x4_const_splat(0x7f800000));
+    return wasm_v128_bitselect(quiet_nan, rounded, is_nan);
+}
+
+void hs_quantize_row_bf16_simd128(const float *x, void *vy, int64_t k) {
+    hs_bf16 *y = vy;
+    int64_t i = 0;
+    for (; i + 8 <= k; i += 8) {
+        const v128_t lo = f32_to_bf16_lanes(wasm_v128_load(x + i));
+        const v128_t hi = f32_to_bf16_lanes(wasm_v128_load(x + i + 4));
+        wasm_v128_store(y + i, wasm_u16x8_narrow_i32x4(lo, hi));
+    }
+    for (; i < k; i++) y[i] = hs_f32_to_bf16(x[i]);
+}
+
+void hs_dequantize_row_bf16_simd128(const void *vx, float *y, int64_t k) {
+    const hs_bf16 *x = vx;
+    const v128_t zero = wasm_i16x8_const_splat(0);
+    int64_t i = 0;
+    for (; i + 8 <= k; i += 8) {
+        const v128_t h = wasm_v128_load(x + i);
+        wasm_v128_store(y + i, wasm_i16x8_shuffle(zero, h, 0, 8, 1, 9, 2, 10, 3, 11));
+        wasm_v128_store(y + i + 4, wasm_i16x8_shuffle(zero, h, 4, 12, 5, 13, 6, 14, 7, 15));
+    }
+    for (; i < k; i++) y[i] = hs_bf16_to_f32(x[i]);
+}
+
+#endif // __wasm_simd128__
