@@ -129,6 +129,43 @@ void gguf_writer_arr(gguf_writer *w, const char *key, uint32_t elem_type, uint64
     add_kv(w, key, GGUF_TYPE_ARRAY, &b);
 }
 
+static void put_value(bytes_buf *b, const gguf_value *v) {
+    switch (v->type) {
+    case GGUF_TYPE_STRING:
+        put_u64(b, v->str.len);
+        put(b, v->str.data, (size_t)v->str.len);
+        break;
+    case GGUF_TYPE_ARRAY:
+        put_u32(b, v->arr.type);
+        put_u64(b, v->arr.n);
+        for (uint64_t i = 0; i < v->arr.n; i++) {
+            if (v->arr.type == GGUF_TYPE_STRING) {
+                const gguf_str *s = &((const gguf_str *)v->arr.data)[i];
+                put_u64(b, s->len);
+                put(b, s->data, (size_t)s->len);
+            } else if (v->arr.type == GGUF_TYPE_ARRAY) {
+                put_value(b, &((const gguf_value *)v->arr.data)[i]);
+            } else {
+                size_t n = scalar_size(v->arr.type);
+                put(b, (const uint8_t *)v->arr.data + i * n, n);
+            }
+        }
+        break;
+    case GGUF_TYPE_BOOL: {
+        uint8_t x = v->b;
+        put(b, &x, 1);
+        break;
+    }
+    default: put(b, &v->u64, scalar_size(v->type));
+    }
+}
+
+void gguf_writer_value(gguf_writer *w, const char *key, const gguf_value *v) {
+    bytes_buf b = {0};
+    put_value(&b, v);
+    add_kv(w, key, v->type, &b);
+}
+
 void gguf_writer_tensor(gguf_writer *w, const char *name, uint32_t n_dims, const uint64_t *ne,
                         uint32_t type, const void *data, uint64_t size) {
     if (w->n_tensors == w->cap_tensors) {

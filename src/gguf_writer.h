@@ -23,6 +23,9 @@ void gguf_writer_str(gguf_writer *w, const char *key, const char *v);
 // Array of scalars (elem_type a GGUF scalar type, data packed) or of strings (data = const char **).
 void gguf_writer_arr(gguf_writer *w, const char *key, uint32_t elem_type, uint64_t n, const void *data);
 
+// Any value as parsed by the reader (copying metadata from one file to another).
+void gguf_writer_value(gguf_writer *w, const char *key, const gguf_value *v);
+
 // A tensor; data (size bytes) is borrowed until the file is written.
 void gguf_writer_tensor(gguf_writer *w, const char *name, uint32_t n_dims, const uint64_t *ne,
                         uint32_t type, const void *data, uint64_t size);
