@@ -17,6 +17,7 @@
 
 #include "ops.h"
 #include "quant.h"
+#include "vec.h"
 
 static size_t kv_elem_size(bool kv_f16) { return kv_f16 ? sizeof(hs_f16) : sizeof(float); }
 
@@ -128,28 +129,15 @@ static void attention_task(void *arg, int ith, int nth) {
         // with the probabilities converted to F16: round the same way.
         for (int i = 0; i < hd; i++) qh[i] = c->kv_f16 ? hs_f16_to_f32(hs_f32_to_f16(q[i])) : q[i];
         for (int j = 0; j < n_keys; j++) {
-            float dot = 0.0f;
-            if (c->kv_f16) {
-                const hs_f16 *k = (const hs_f16 *)kv_row(c, c->k_cache, job->layer, j) + (size_t)kvh * hd;
-                for (int i = 0; i < hd; i++) dot += qh[i] * hs_f16_to_f32(k[i]);
-            } else {
-                const float *k = (const float *)kv_row(c, c->k_cache, job->layer, j) + (size_t)kvh * hd;
-                for (int i = 0; i < hd; i++) dot += qh[i] * k[i];
-            }
-            scores[j] = dot;
+            const void *k = (const uint8_t *)kv_row(c, c->k_cache, job->layer, j) + (size_t)kvh * hd * kv_elem_size(c->kv_f16);
+            scores[j] = c->kv_f16 ? hs_dot_f32_f16(qh, k, hd) : hs_dot_f32(qh, k, hd);
         }
         hs_softmax(scores, n_keys, scale);
         memset(acc, 0, (size_t)hd * sizeof(float));
         for (int j = 0; j < n_keys; j++) {
-            if (c->kv_f16) {
-                const float p = hs_f16_to_f32(hs_f32_to_f16(scores[j]));
-                const hs_f16 *v = (const hs_f16 *)kv_row(c, c->v_cache, job->layer, j) + (size_t)kvh * hd;
-                for (int i = 0; i < hd; i++) acc[i] += p * hs_f16_to_f32(v[i]);
-            } else {
-                const float p = scores[j];
-                const float *v = (const float *)kv_row(c, c->v_cache, job->layer, j) + (size_t)kvh * hd;
-                for (int i = 0; i < hd; i++) acc[i] += p * v[i];
-            }
+            const void *v = (const uint8_t *)kv_row(c, c->v_cache, job->layer, j) + (size_t)kvh * hd * kv_elem_size(c->kv_f16);
+            if (c->kv_f16) hs_axpy_f16(acc, hs_f16_to_f32(hs_f32_to_f16(scores[j])), v, hd);
+            else hs_axpy_f32(acc, scores[j], v, hd);
         }
         memcpy(c->att + (size_t)t * Q + (size_t)h * hd, acc, (size_t)hd * sizeof(float));
     }
