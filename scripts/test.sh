@@ -19,6 +19,10 @@ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHEARTH_SANITIZE=ON 
 cmake --build build-asan -j"$JOBS"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest -j"$JOBS" --output-on-failure)
 
+echo "== C tests compiled to WebAssembly (SIMD128 kernels) under Node"
+scripts/ensure-deps.sh wasm
+scripts/test-wasm-c.sh
+
 echo "== fuzz smoke run (libFuzzer, ASan + UBSan)"
 scripts/fuzz.sh 25
 

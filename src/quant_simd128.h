@@ -2,7 +2,7 @@
 // quant_simd128.c installs over the reference table, and the small vector helpers they share.
 //
 // Every kernel computes exactly what its reference in quant_float.c / quant_legacy.c /
-// quant_kquants.c computes: integer parts bit for bit, activation quantizers byte for byte; only
+// quant_kquants.c computes: integer parts bit for bit, quantizers byte for byte; only
 // the order in which float partial sums are added differs (vector lanes instead of one running
 // sum). WebAssembly floats are IEEE binary32 with round-to-nearest-even and no flush-to-zero, so
 // the same float operation gives the same bits as the scalar code.
@@ -26,6 +26,8 @@ void hs_dequantize_row_bf16_simd128(const void *x, float *y, int64_t k);
 // quant_simd128_legacy.c
 void hs_quantize_row_q8_0_simd128(const float *x, void *y, int64_t k);
 void hs_quantize_row_q8_1_simd128(const float *x, void *y, int64_t k);
+void hs_quantize_row_q8_0_activation_simd128(const float *x, void *y, int64_t k);
+void hs_quantize_row_q8_1_activation_simd128(const float *x, void *y, int64_t k);
 void hs_vec_dot_q4_0_q8_0_simd128(int n, float *s, const void *x, const void *y);
 void hs_vec_dot_q4_1_q8_1_simd128(int n, float *s, const void *x, const void *y);
 void hs_vec_dot_q5_0_q8_0_simd128(int n, float *s, const void *x, const void *y);
@@ -82,15 +84,35 @@ static inline v128_t hs_simd128_f16hi_to_f32(v128_t hi) {
 }
 
 // The f16 fields at p, p + stride, p + 2*stride, p + 3*stride (the same field of four consecutive
-// blocks) as four exact floats: one 16-bit lane load each into the high halves of zeroed lanes.
-static inline v128_t hs_simd128_gather_f16x4(const void *p, size_t stride) {
+// blocks) as four floats: one 16-bit lane load each into the high halves of zeroed lanes, then the
+// finite-only conversion. Block scales are finite in any sane file, and the exact conversion
+// costs twice as much in the hot loop, so instead *probe keeps the unsigned maximum of each lane
+// shifted left once (sign dropped): at least 0xf8000000 exactly when some exponent was 31. A
+// kernel checks it once at the end (hs_simd128_probe_hit) and reruns such a row by the reference.
+static inline v128_t hs_simd128_gather_f16x4(const void *p, size_t stride, v128_t *probe) {
     const uint8_t *b = p;
     v128_t v = wasm_i32x4_const_splat(0);
     v = wasm_v128_load16_lane(b, v, 1);
     v = wasm_v128_load16_lane(b + stride, v, 3);
     v = wasm_v128_load16_lane(b + 2 * stride, v, 5);
     v = wasm_v128_load16_lane(b + 3 * stride, v, 7);
-    return hs_simd128_f16hi_to_f32(v);
+    *probe = wasm_u32x4_max(*probe, wasm_i32x4_shl(v, 1));
+    return hs_simd128_f16hi_to_f32_finite(v);
+}
+
+static inline bool hs_simd128_probe_hit(v128_t probe) {
+    return wasm_v128_any_true(wasm_u32x4_ge(probe, wasm_u32x4_const_splat(0xf8000000u)));
+}
+
+// ---- nibbles ----
+
+// The low and the high four bits of each byte. There is no 8-bit shift on x86: V8 emulates
+// i8x16.shr_u with a 16-bit shift plus a mask it rebuilds on every use, so we shift 16-bit lanes
+// and mask ourselves (the bits dragged in from the neighbouring byte fall outside the mask).
+static inline v128_t hs_simd128_low_nibbles(v128_t v) { return wasm_v128_and(v, wasm_i8x16_const_splat(0x0f)); }
+
+static inline v128_t hs_simd128_high_nibbles(v128_t v) {
+    return wasm_v128_and(wasm_u16x8_shr(v, 4), wasm_i8x16_const_splat(0x0f));
 }
 
 // ---- horizontal sums ----

@@ -1,11 +1,12 @@
-// WebAssembly SIMD128 kernels for the 32-element block formats: Q8_0 / Q8_1 activation
-// quantization (byte for byte the reference) and the dot products of Q4_0, Q4_1, Q5_0, Q5_1,
+// WebAssembly SIMD128 kernels for the 32-element block formats: Q8_0 / Q8_1 quantization in both
+// of the reference's roundings (activations and weights, byte for byte) and the dot products of Q4_0, Q4_1, Q5_0, Q5_1,
 // Q8_0 and IQ4_NL weights with them.
 //
 // Dot products take four blocks per iteration: each block's integer dot is exact (see the bounds
 // at each kernel), the four are reduced into one i32x4 (lane b = block b), converted to float and
 // scaled with the blocks' scales gathered into vectors, in the reference's operand order, so each
-// lane holds exactly the reference's per-block term. Only the summation order of those terms
+// lane holds exactly the reference's per-block term (rows with an infinite or NaN scale are
+// handed to the reference, see hs_simd128_gather_f16x4). Only the summation order of those terms
 // differs (four lanes instead of one running sum). Leftover blocks go through the same block dot
 // and the reference's scalar formula, in the reference's order, so rows of fewer than four blocks
 // give the reference's result bit for bit.
@@ -37,21 +38,30 @@ static inline float hmax_f32x4(v128_t v) {
     return wasm_f32x4_extract_lane(v, 0);
 }
 
-// One block of 32 as the reference's quantize_block_q8: d = amax / 127, q = roundf(x * (1/d)).
-// Returns d; *sum gets the sum of the quants (for Q8_1).
-static inline float quantize_block_q8(const float *x, int8_t *qs, int *sum) {
+// One block of 32, in either of the reference's two roundings. Returns d; *sum gets the sum of
+// the quants (for Q8_1).
+//   weights (quantize_block_q8, llama-quantize): d = amax / 127, q = roundf(x * (1/d));
+//   activations (quantize_block_q8_activation, ggml's x86 path): q = nearest-even(x * (127/amax)),
+//   which f32x4.nearest does directly; d = amax / 127.
+// |x * scale| <= 127 plus an ulp or so, so the quants are within -127..127 and the saturating
+// narrows below are plain truncations.
+static inline float quantize_block_q8(const float *x, int8_t *qs, int *sum, bool activation) {
     v128_t v[8];
     v128_t amax = wasm_f32x4_const_splat(0.0f);
     for (int j = 0; j < 8; j++) {
         v[j] = wasm_v128_load(x + 4 * j);
         amax = wasm_f32x4_pmax(amax, wasm_f32x4_abs(v[j]));
     }
-    const float d = hmax_f32x4(amax) / 127.0f;
-    const float id = d != 0.0f ? 1.0f / d : 0.0f;
-    const v128_t vid = wasm_f32x4_splat(id);
+    const float a = hmax_f32x4(amax);
+    const float d = a / 127.0f;
     v128_t q[8];
-    for (int j = 0; j < 8; j++) q[j] = round_half_away(wasm_f32x4_mul(v[j], vid));
-    // |q| <= 127, so the saturating narrows are plain truncations
+    if (activation) {
+        const v128_t scale = wasm_f32x4_splat(a != 0.0f ? 127.0f / a : 0.0f);
+        for (int j = 0; j < 8; j++) q[j] = wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_nearest(wasm_f32x4_mul(v[j], scale)));
+    } else {
+        const v128_t scale = wasm_f32x4_splat(d != 0.0f ? 1.0f / d : 0.0f);
+        for (int j = 0; j < 8; j++) q[j] = round_half_away(wasm_f32x4_mul(v[j], scale));
+    }
     const v128_t q01 = wasm_i16x8_narrow_i32x4(q[0], q[1]), q23 = wasm_i16x8_narrow_i32x4(q[2], q[3]);
     const v128_t q45 = wasm_i16x8_narrow_i32x4(q[4], q[5]), q67 = wasm_i16x8_narrow_i32x4(q[6], q[7]);
     wasm_v128_store(qs, wasm_i8x16_narrow_i16x8(q01, q23));
@@ -64,30 +74,33 @@ static inline float quantize_block_q8(const float *x, int8_t *qs, int *sum) {
     return d;
 }
 
-void hs_quantize_row_q8_0_simd128(const float *x, void *vy, int64_t k) {
-    block_q8_0 *y = vy;
+static inline void quantize_row_q8_0(const float *x, block_q8_0 *y, int64_t k, bool activation) {
     for (int64_t i = 0; i < k / QK8_0; i++, x += QK8_0) {
-        y[i].d = hs_f32_to_f16(quantize_block_q8(x, y[i].qs, NULL));
+        y[i].d = hs_f32_to_f16(quantize_block_q8(x, y[i].qs, NULL, activation));
     }
 }
 
-void hs_quantize_row_q8_1_simd128(const float *x, void *vy, int64_t k) {
-    block_q8_1 *y = vy;
+static inline void quantize_row_q8_1(const float *x, block_q8_1 *y, int64_t k, bool activation) {
     for (int64_t i = 0; i < k / QK8_1; i++, x += QK8_1) {
         int sum;
-        const float d = quantize_block_q8(x, y[i].qs, &sum);
+        const float d = quantize_block_q8(x, y[i].qs, &sum, activation);
         y[i].d = hs_f32_to_f16(d);
         y[i].s = hs_f32_to_f16((float)sum * d);
     }
 }
+
+void hs_quantize_row_q8_0_simd128(const float *x, void *y, int64_t k) { quantize_row_q8_0(x, y, k, false); }
+void hs_quantize_row_q8_1_simd128(const float *x, void *y, int64_t k) { quantize_row_q8_1(x, y, k, false); }
+void hs_quantize_row_q8_0_activation_simd128(const float *x, void *y, int64_t k) { quantize_row_q8_0(x, y, k, true); }
+void hs_quantize_row_q8_1_activation_simd128(const float *x, void *y, int64_t k) { quantize_row_q8_1(x, y, k, true); }
 
 // ---- block unpacking ----
 
 // The 32 four-bit values of a block: elements 0..15 (low nibbles) and 16..31 (high nibbles).
 static inline void unpack_nibbles(const uint8_t *qs, v128_t *lo, v128_t *hi) {
     const v128_t packed = wasm_v128_load(qs);
-    *lo = wasm_v128_and(packed, wasm_i8x16_const_splat(0x0f));
-    *hi = wasm_u8x16_shr(packed, 4);
+    *lo = hs_simd128_low_nibbles(packed);
+    *hi = hs_simd128_high_nibbles(packed);
 }
 
 // Q5's fifth bits as byte masks (0xff where set): bit j of the little-endian qh for element j.
@@ -124,14 +137,18 @@ void hs_vec_dot_q4_0_q8_0_simd128(int n, float *s, const void *vx, const void *v
     const block_q4_0 *x = vx;
     const block_q8_0 *y = vy;
     const int nb = n / QK8_0;
-    v128_t acc = wasm_f32x4_const_splat(0.0f);
+    v128_t acc = wasm_f32x4_const_splat(0.0f), probe = wasm_i32x4_const_splat(0);
     int i = 0;
     for (; i + 4 <= nb; i += 4) {
         const v128_t isum = hs_simd128_sum4_i32x4(block_dot_q4_0(x + i, y + i), block_dot_q4_0(x + i + 1, y + i + 1),
                                                   block_dot_q4_0(x + i + 2, y + i + 2), block_dot_q4_0(x + i + 3, y + i + 3));
-        const v128_t dx = hs_simd128_gather_f16x4(&x[i].d, sizeof *x);
-        const v128_t dy = hs_simd128_gather_f16x4(&y[i].d, sizeof *y);
+        const v128_t dx = hs_simd128_gather_f16x4(&x[i].d, sizeof *x, &probe);
+        const v128_t dy = hs_simd128_gather_f16x4(&y[i].d, sizeof *y, &probe);
         acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_mul(wasm_f32x4_convert_i32x4(isum), dx), dy));
+    }
+    if (hs_simd128_probe_hit(probe)) { // an infinite or NaN scale: let the reference say what it gives
+        hs_vec_dot_q4_0_q8_0_ref(n, s, vx, vy);
+        return;
     }
     float tail = 0.0f;
     for (; i < nb; i++) {
@@ -153,18 +170,22 @@ void hs_vec_dot_q4_1_q8_1_simd128(int n, float *s, const void *vx, const void *v
     const block_q4_1 *x = vx;
     const block_q8_1 *y = vy;
     const int nb = n / QK8_1;
-    v128_t acc = wasm_f32x4_const_splat(0.0f);
+    v128_t acc = wasm_f32x4_const_splat(0.0f), probe = wasm_i32x4_const_splat(0);
     int i = 0;
     for (; i + 4 <= nb; i += 4) {
         const v128_t isum = hs_simd128_sum4_i32x4(block_dot_q4_1(x + i, y + i), block_dot_q4_1(x + i + 1, y + i + 1),
                                                   block_dot_q4_1(x + i + 2, y + i + 2), block_dot_q4_1(x + i + 3, y + i + 3));
-        const v128_t dx = hs_simd128_gather_f16x4(&x[i].d, sizeof *x);
-        const v128_t mx = hs_simd128_gather_f16x4(&x[i].m, sizeof *x);
-        const v128_t dy = hs_simd128_gather_f16x4(&y[i].d, sizeof *y);
-        const v128_t sy = hs_simd128_gather_f16x4(&y[i].s, sizeof *y);
+        const v128_t dx = hs_simd128_gather_f16x4(&x[i].d, sizeof *x, &probe);
+        const v128_t mx = hs_simd128_gather_f16x4(&x[i].m, sizeof *x, &probe);
+        const v128_t dy = hs_simd128_gather_f16x4(&y[i].d, sizeof *y, &probe);
+        const v128_t sy = hs_simd128_gather_f16x4(&y[i].s, sizeof *y, &probe);
         const v128_t term = wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_mul(dx, dy), wasm_f32x4_convert_i32x4(isum)),
                                            wasm_f32x4_mul(mx, sy));
         acc = wasm_f32x4_add(acc, term);
+    }
+    if (hs_simd128_probe_hit(probe)) { // an infinite or NaN scale: let the reference say what it gives
+        hs_vec_dot_q4_1_q8_1_ref(n, s, vx, vy);
+        return;
     }
     float tail = 0.0f;
     for (; i < nb; i++) {
@@ -192,14 +213,18 @@ void hs_vec_dot_q5_0_q8_0_simd128(int n, float *s, const void *vx, const void *v
     const block_q5_0 *x = vx;
     const block_q8_0 *y = vy;
     const int nb = n / QK8_0;
-    v128_t acc = wasm_f32x4_const_splat(0.0f);
+    v128_t acc = wasm_f32x4_const_splat(0.0f), probe = wasm_i32x4_const_splat(0);
     int i = 0;
     for (; i + 4 <= nb; i += 4) {
         const v128_t isum = hs_simd128_sum4_i32x4(block_dot_q5_0(x + i, y + i), block_dot_q5_0(x + i + 1, y + i + 1),
                                                   block_dot_q5_0(x + i + 2, y + i + 2), block_dot_q5_0(x + i + 3, y + i + 3));
-        const v128_t dx = hs_simd128_gather_f16x4(&x[i].d, sizeof *x);
-        const v128_t dy = hs_simd128_gather_f16x4(&y[i].d, sizeof *y);
+        const v128_t dx = hs_simd128_gather_f16x4(&x[i].d, sizeof *x, &probe);
+        const v128_t dy = hs_simd128_gather_f16x4(&y[i].d, sizeof *y, &probe);
         acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_mul(dx, dy), wasm_f32x4_convert_i32x4(isum)));
+    }
+    if (hs_simd128_probe_hit(probe)) { // an infinite or NaN scale: let the reference say what it gives
+        hs_vec_dot_q5_0_q8_0_ref(n, s, vx, vy);
+        return;
     }
     float tail = 0.0f;
     for (; i < nb; i++) {
@@ -226,18 +251,22 @@ void hs_vec_dot_q5_1_q8_1_simd128(int n, float *s, const void *vx, const void *v
     const block_q5_1 *x = vx;
     const block_q8_1 *y = vy;
     const int nb = n / QK8_1;
-    v128_t acc = wasm_f32x4_const_splat(0.0f);
+    v128_t acc = wasm_f32x4_const_splat(0.0f), probe = wasm_i32x4_const_splat(0);
     int i = 0;
     for (; i + 4 <= nb; i += 4) {
         const v128_t isum = hs_simd128_sum4_i32x4(block_dot_q5_1(x + i, y + i), block_dot_q5_1(x + i + 1, y + i + 1),
                                                   block_dot_q5_1(x + i + 2, y + i + 2), block_dot_q5_1(x + i + 3, y + i + 3));
-        const v128_t dx = hs_simd128_gather_f16x4(&x[i].d, sizeof *x);
-        const v128_t mx = hs_simd128_gather_f16x4(&x[i].m, sizeof *x);
-        const v128_t dy = hs_simd128_gather_f16x4(&y[i].d, sizeof *y);
-        const v128_t sy = hs_simd128_gather_f16x4(&y[i].s, sizeof *y);
+        const v128_t dx = hs_simd128_gather_f16x4(&x[i].d, sizeof *x, &probe);
+        const v128_t mx = hs_simd128_gather_f16x4(&x[i].m, sizeof *x, &probe);
+        const v128_t dy = hs_simd128_gather_f16x4(&y[i].d, sizeof *y, &probe);
+        const v128_t sy = hs_simd128_gather_f16x4(&y[i].s, sizeof *y, &probe);
         const v128_t term = wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_mul(dx, dy), wasm_f32x4_convert_i32x4(isum)),
                                            wasm_f32x4_mul(mx, sy));
         acc = wasm_f32x4_add(acc, term);
+    }
+    if (hs_simd128_probe_hit(probe)) { // an infinite or NaN scale: let the reference say what it gives
+        hs_vec_dot_q5_1_q8_1_ref(n, s, vx, vy);
+        return;
     }
     float tail = 0.0f;
     for (; i < nb; i++) {
@@ -261,14 +290,18 @@ void hs_vec_dot_q8_0_q8_0_simd128(int n, float *s, const void *vx, const void *v
     const block_q8_0 *x = vx;
     const block_q8_0 *y = vy;
     const int nb = n / QK8_0;
-    v128_t acc = wasm_f32x4_const_splat(0.0f);
+    v128_t acc = wasm_f32x4_const_splat(0.0f), probe = wasm_i32x4_const_splat(0);
     int i = 0;
     for (; i + 4 <= nb; i += 4) {
         const v128_t isum = hs_simd128_sum4_i32x4(block_dot_q8_0(x + i, y + i), block_dot_q8_0(x + i + 1, y + i + 1),
                                                   block_dot_q8_0(x + i + 2, y + i + 2), block_dot_q8_0(x + i + 3, y + i + 3));
-        const v128_t dx = hs_simd128_gather_f16x4(&x[i].d, sizeof *x);
-        const v128_t dy = hs_simd128_gather_f16x4(&y[i].d, sizeof *y);
+        const v128_t dx = hs_simd128_gather_f16x4(&x[i].d, sizeof *x, &probe);
+        const v128_t dy = hs_simd128_gather_f16x4(&y[i].d, sizeof *y, &probe);
         acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(isum), wasm_f32x4_mul(dx, dy)));
+    }
+    if (hs_simd128_probe_hit(probe)) { // an infinite or NaN scale: let the reference say what it gives
+        hs_vec_dot_q8_0_q8_0_ref(n, s, vx, vy);
+        return;
     }
     float tail = 0.0f;
     for (; i < nb; i++) {
@@ -297,15 +330,19 @@ void hs_vec_dot_iq4_nl_q8_0_simd128(int n, float *s, const void *vx, const void 
     const block_q8_0 *y = vy;
     const int nb = n / QK4_NL;
     const v128_t levels = wasm_v128_load(hs_kvalues_iq4nl);
-    v128_t acc = wasm_f32x4_const_splat(0.0f);
+    v128_t acc = wasm_f32x4_const_splat(0.0f), probe = wasm_i32x4_const_splat(0);
     int i = 0;
     for (; i + 4 <= nb; i += 4) {
         const v128_t isum = hs_simd128_sum4_i32x4(
             block_dot_iq4_nl(x + i, y + i, levels), block_dot_iq4_nl(x + i + 1, y + i + 1, levels),
             block_dot_iq4_nl(x + i + 2, y + i + 2, levels), block_dot_iq4_nl(x + i + 3, y + i + 3, levels));
-        const v128_t dx = hs_simd128_gather_f16x4(&x[i].d, sizeof *x);
-        const v128_t dy = hs_simd128_gather_f16x4(&y[i].d, sizeof *y);
+        const v128_t dx = hs_simd128_gather_f16x4(&x[i].d, sizeof *x, &probe);
+        const v128_t dy = hs_simd128_gather_f16x4(&y[i].d, sizeof *y, &probe);
         acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_mul(dy, dx), wasm_f32x4_convert_i32x4(isum)));
+    }
+    if (hs_simd128_probe_hit(probe)) { // an infinite or NaN scale: let the reference say what it gives
+        hs_vec_dot_iq4_nl_q8_0_ref(n, s, vx, vy);
+        return;
     }
     float tail = 0.0f;
     for (; i < nb; i++) {

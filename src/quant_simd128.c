@@ -1,0 +1,44 @@
+// The WebAssembly SIMD128 kernel table: hs_quant_simd128_override (see quant_blocks.h) installs
+// the vector kernels of quant_simd128_{float,legacy,kquants}.c over quant.c's copy of the
+// reference table. The k-quant and IQ4_NL weight quantizers (used only to write synthetic
+// models) stay scalar.
+#ifdef __wasm_simd128__
+
+#include "quant_simd128.h"
+
+void hs_quant_simd128_override(hs_quant_traits table[HS_TYPE_COUNT]) {
+    table[HS_TYPE_F32].vec_dot = hs_vec_dot_f32_simd128;
+
+    table[HS_TYPE_F16].vec_dot = hs_vec_dot_f16_simd128;
+    table[HS_TYPE_F16].quantize_row = hs_quantize_row_f16_simd128;
+    table[HS_TYPE_F16].quantize_activation = hs_quantize_row_f16_simd128;
+    table[HS_TYPE_F16].dequantize_row = hs_dequantize_row_f16_simd128;
+
+    table[HS_TYPE_BF16].vec_dot = hs_vec_dot_bf16_simd128;
+    table[HS_TYPE_BF16].quantize_row = hs_quantize_row_bf16_simd128;
+    table[HS_TYPE_BF16].quantize_activation = hs_quantize_row_bf16_simd128;
+    table[HS_TYPE_BF16].dequantize_row = hs_dequantize_row_bf16_simd128;
+
+    // Q8_0 / Q8_1 round weights (llama-quantize) and activations (ggml's x86 path) differently
+    table[HS_TYPE_Q8_0].quantize_row = hs_quantize_row_q8_0_simd128;
+    table[HS_TYPE_Q8_0].quantize_activation = hs_quantize_row_q8_0_activation_simd128;
+    table[HS_TYPE_Q8_1].quantize_row = hs_quantize_row_q8_1_simd128;
+    table[HS_TYPE_Q8_1].quantize_activation = hs_quantize_row_q8_1_activation_simd128;
+    table[HS_TYPE_Q8_K].quantize_row = hs_quantize_row_q8_K_simd128;
+    table[HS_TYPE_Q8_K].quantize_activation = hs_quantize_row_q8_K_simd128;
+
+    table[HS_TYPE_Q4_0].vec_dot = hs_vec_dot_q4_0_q8_0_simd128;
+    table[HS_TYPE_Q4_1].vec_dot = hs_vec_dot_q4_1_q8_1_simd128;
+    table[HS_TYPE_Q5_0].vec_dot = hs_vec_dot_q5_0_q8_0_simd128;
+    table[HS_TYPE_Q5_1].vec_dot = hs_vec_dot_q5_1_q8_1_simd128;
+    table[HS_TYPE_Q8_0].vec_dot = hs_vec_dot_q8_0_q8_0_simd128;
+    table[HS_TYPE_IQ4_NL].vec_dot = hs_vec_dot_iq4_nl_q8_0_simd128;
+
+    table[HS_TYPE_Q2_K].vec_dot = hs_vec_dot_q2_K_q8_K_simd128;
+    table[HS_TYPE_Q3_K].vec_dot = hs_vec_dot_q3_K_q8_K_simd128;
+    table[HS_TYPE_Q4_K].vec_dot = hs_vec_dot_q4_K_q8_K_simd128;
+    table[HS_TYPE_Q5_K].vec_dot = hs_vec_dot_q5_K_q8_K_simd128;
+    table[HS_TYPE_Q6_K].vec_dot = hs_vec_dot_q6_K_q8_K_simd128;
+}
+
+#endif // __wasm_simd128__

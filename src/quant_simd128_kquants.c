@@ -1,0 +1,357 @@
+// WebAssembly SIMD128 kernels for the k-quants: Q8_K activation quantization (byte for byte the
+// reference) and the dot products of Q2_K, Q3_K, Q4_K, Q5_K and Q6_K with Q8_K.
+//
+// Per 256-element super-block, each kernel unpacks the quants 16 lanes at a time, multiplies with
+// the activations into i16 lanes (bounds at each kernel), applies the integer sub-block scale with
+// i32x4.dot_i16x8 against the scale splatted to all lanes (one instruction that widens, scales and
+// adds pairs), and keeps the super-block's integer sum in an i32x4. That vector is converted to
+// float and multiplied into an f32x4 accumulator once per super-block; the mins use Q8_K's bsums
+// the same way. Integer sums are exact; only the grouping of the float additions differs from the
+// reference (which keeps eight float lanes for Q3_K..Q6_K). With an infinite or NaN scale that
+// grouping decides between inf and NaN, so such rows are handed to the reference.
+#ifdef __wasm_simd128__
+
+#include <math.h>
+
+#include "quant_simd128.h"
+
+// ---- Q8_K activation quantization ----
+
+// As the reference: the signed value of largest magnitude (its first occurrence) maps to -127,
+// q = nearest-even(x * (-127 / max)) capped at 127, d = 1 / iscale, and the sums of each 16 quants.
+// f32x4.nearest rounds to nearest even like hs_nearest_int does for these magnitudes (<= 127.x).
+void hs_quantize_row_q8_K_simd128(const float *x, void *vy, int64_t k) {
+    block_q8_K *y = vy;
+    for (int64_t i = 0; i < k / QK_K; i++, x += QK_K) {
+        // pmax(acc, v) keeps acc when v is NaN, like the reference's strict "fabsf(x) > amax"
+        v128_t m0 = wasm_f32x4_const_splat(0.0f), m1 = m0, m2 = m0, m3 = m0;
+        for (int j = 0; j < QK_K; j += 16) {
+            m0 = wasm_f32x4_pmax(m0, wasm_f32x4_abs(wasm_v128_load(x + j)));
+            m1 = wasm_f32x4_pmax(m1, wasm_f32x4_abs(wasm_v128_load(x + j + 4)));
+            m2 = wasm_f32x4_pmax(m2, wasm_f32x4_abs(wasm_v128_load(x + j + 8)));
+            m3 = wasm_f32x4_pmax(m3, wasm_f32x4_abs(wasm_v128_load(x + j + 12)));
+        }
+        v128_t m = wasm_f32x4_pmax(wasm_f32x4_pmax(m0, m1), wasm_f32x4_pmax(m2, m3));
+        m = wasm_f32x4_pmax(m, wasm_i32x4_shuffle(m, m, 2, 3, 0, 1));
+        m = wasm_f32x4_pmax(m, wasm_i32x4_shuffle(m, m, 1, 0, 3, 2));
+        const float amax = wasm_f32x4_extract_lane(m, 0);
+        if (amax == 0.0f) {
+            memset(&y[i], 0, sizeof y[i]);
+            continue;
+        }
+        // The sign of the scale comes from the first element of that magnitude.
+        const v128_t vamax = wasm_f32x4_splat(amax);
+        int first = 0;
+        for (;; first += 4) {
+            const int hits = wasm_i32x4_bitmask(wasm_f32x4_eq(wasm_f32x4_abs(wasm_v128_load(x + first)), vamax));
+            if (hits) {
+                first += __builtin_ctz((unsigned)hits);
+                break;
+            }
+        }
+        const float iscale = -127.0f / x[first];
+        const v128_t vscale = wasm_f32x4_splat(iscale);
+        v128_t group_sum[QK_K / 16];
+        for (int g = 0; g < QK_K / 16; g++) {
+            v128_t q[4];
+            for (int l = 0; l < 4; l++) {
+                q[l] = wasm_i32x4_trunc_sat_f32x4(
+                    wasm_f32x4_nearest(wasm_f32x4_mul(vscale, wasm_v128_load(x + 16 * g + 4 * l))));
+            }
+            // The saturating narrow caps 128 (from 127.5 and up) at 127 like the reference; the
+            // other end cannot go below -127 since the scale maps the largest magnitude to 127.
+            const v128_t q8 = wasm_i8x16_narrow_i16x8(wasm_i16x8_narrow_i32x4(q[0], q[1]),
+                                                      wasm_i16x8_narrow_i32x4(q[2], q[3]));
+            wasm_v128_store(y[i].qs + 16 * g, q8);
+            // the bsums count the capped values
+            group_sum[g] = wasm_i32x4_extadd_pairwise_i16x8(wasm_i16x8_extadd_pairwise_i8x16(q8));
+        }
+        for (int g = 0; g < QK_K / 16; g += 4) {
+            const v128_t sums = hs_simd128_sum4_i32x4(group_sum[g], group_sum[g + 1], group_sum[g + 2], group_sum[g + 3]);
+            // |sum of 16 quants| <= 2032 fits int16
+            wasm_v128_store64_lane(y[i].bsums + g, wasm_i16x8_narrow_i32x4(sums, sums), 0);
+        }
+        y[i].d = 1.0f / iscale;
+    }
+}
+
+// ---- shared pieces ----
+
+// Sum of the products of two 16-lane groups that share one sub-block scale, as eight i16 lanes;
+// callers state why four products fit a lane.
+static inline v128_t mul_add_pair(v128_t w0, v128_t a0, v128_t w1, v128_t a1) {
+    return wasm_i16x8_add(hs_simd128_mul_add_i8x16(w0, a0), hs_simd128_mul_add_i8x16(w1, a1));
+}
+
+// i16 products times a sub-block scale, widened to i32 (pairs added): one i32x4.dot_i16x8.
+static inline v128_t scaled(v128_t products, const int16_t *scale) {
+    return wasm_i32x4_dot_i16x8(products, wasm_v128_load16_splat(scale));
+}
+
+// acc + d * isum - dmin * imins, one super-block's contribution in float.
+static inline v128_t accumulate(v128_t acc, v128_t isum, float d, v128_t imins, float dmin) {
+    acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_splat(d), wasm_f32x4_convert_i32x4(isum)));
+    return wasm_f32x4_sub(acc, wasm_f32x4_mul(wasm_f32x4_splat(dmin), wasm_f32x4_convert_i32x4(imins)));
+}
+
+// sum over the 16 sub-blocks of 16 of bsums[j] * mins16[j] (mins as i16 lanes, 0..7 and 8..15).
+static inline v128_t mins_dot(const int16_t *bsums, v128_t mins_lo, v128_t mins_hi) {
+    return wasm_i32x4_add(wasm_i32x4_dot_i16x8(wasm_v128_load(bsums), mins_lo),
+                          wasm_i32x4_dot_i16x8(wasm_v128_load(bsums + 8), mins_hi));
+}
+
+// The 2-bit field at bit 2*shift of each byte. A 16-bit lane shift is one native instruction where
+// an 8-bit one is emulated; the bits it drags in from the neighbouring byte are masked off anyway.
+static inline v128_t two_bits(v128_t packed, int shift) {
+    return wasm_v128_and(wasm_u16x8_shr(packed, 2 * shift), wasm_i8x16_const_splat(3));
+}
+
+// ---- Q2_K ----
+
+// Weights 0..3 per 16 with 4-bit scale (low nibble) and min (high nibble): two products per i16
+// lane stay within 768.
+void hs_vec_dot_q2_K_q8_K_simd128(int n, float *s, const void *vx, const void *vy) {
+    const block_q2_K *x = vx;
+    const block_q8_K *y = vy;
+    v128_t acc = wasm_f32x4_const_splat(0.0f);
+    bool finite = true;
+    for (int i = 0; i < n / QK_K; i++) {
+        const v128_t packed_scales = wasm_v128_load(x[i].scales);
+        const v128_t mins = hs_simd128_high_nibbles(packed_scales);
+        const v128_t imins = mins_dot(y[i].bsums, wasm_u16x8_extend_low_u8x16(mins), wasm_u16x8_extend_high_u8x16(mins));
+        const v128_t scales = hs_simd128_low_nibbles(packed_scales);
+        int16_t sc[16];
+        wasm_v128_store(sc, wasm_u16x8_extend_low_u8x16(scales));
+        wasm_v128_store(sc + 8, wasm_u16x8_extend_high_u8x16(scales));
+
+        v128_t isum = wasm_i32x4_const_splat(0);
+        const int8_t *a = y[i].qs;
+        for (int half = 0; half < 2; half++) {
+            const v128_t q0 = wasm_v128_load(x[i].qs + 32 * half), q1 = wasm_v128_load(x[i].qs + 32 * half + 16);
+            for (int shift = 0; shift < 4; shift++, a += 32) {
+                // elements 128*half + 32*shift + 0..15 and + 16..31: sub-blocks j and j + 1
+                const int j = 8 * half + 2 * shift;
+                const v128_t p0 = hs_simd128_mul_add_i8x16(two_bits(q0, shift), wasm_v128_load(a));
+                const v128_t p1 = hs_simd128_mul_add_i8x16(two_bits(q1, shift), wasm_v128_load(a + 16));
+                isum = wasm_i32x4_add(isum, wasm_i32x4_add(scaled(p0, sc + j), scaled(p1, sc + j + 1)));
+            }
+        }
+        const float dall = y[i].d * hs_simd128_f16_to_f32(x[i].d);
+        const float dmin = y[i].d * hs_simd128_f16_to_f32(x[i].dmin);
+        finite &= isfinite(dall) && isfinite(dmin);
+        acc = accumulate(acc, isum, dall, imins, dmin);
+    }
+    if (!finite) {
+        hs_vec_dot_q2_K_q8_K_ref(n, s, vx, vy);
+        return;
+    }
+    *s = hs_simd128_hsum_f32x4(acc);
+}
+
+// ---- Q3_K ----
+
+// Sixteen 6-bit scales, stored + 32: low 4 bits in the nibbles of bytes 0..7, high 2 bits in
+// bytes 8..11 (bit pair j/4 of byte 8 + j%4). Assembled four at a time in 32-bit words.
+static inline void unpack_scales_q3(const uint8_t *packed, int16_t sc[16]) {
+    uint32_t w[3];
+    memcpy(w, packed, sizeof w);
+    const uint32_t low4 = 0x0f0f0f0fu, low2 = 0x03030303u;
+    const v128_t biased = wasm_u32x4_make((w[0] & low4) | ((w[2] & low2) << 4),
+                                          (w[1] & low4) | (((w[2] >> 2) & low2) << 4),
+                                          ((w[0] >> 4) & low4) | (((w[2] >> 4) & low2) << 4),
+                                          ((w[1] >> 4) & low4) | (((w[2] >> 6) & low2) << 4));
+    const v128_t signed_scales = wasm_i8x16_sub(biased, wasm_i8x16_const_splat(32));
+    wasm_v128_store(sc, wasm_i16x8_extend_low_i8x16(signed_scales));
+    wasm_v128_store(sc + 8, wasm_i16x8_extend_high_i8x16(signed_scales));
+}
+
+// Weights -4..3: the 2-bit field, minus 4 where the hmask bit is clear. Two products per i16 lane
+// stay within 1024.
+void hs_vec_dot_q3_K_q8_K_simd128(int n, float *s, const void *vx, const void *vy) {
+    const block_q3_K *x = vx;
+    const block_q8_K *y = vy;
+    const v128_t four = wasm_i8x16_const_splat(4);
+    v128_t acc = wasm_f32x4_const_splat(0.0f);
+    bool finite = true;
+    for (int i = 0; i < n / QK_K; i++) {
+        int16_t sc[16];
+        unpack_scales_q3(x[i].scales, sc);
+        const v128_t h0 = wasm_v128_load(x[i].hmask), h1 = wasm_v128_load(x[i].hmask + 16);
+        v128_t isum = wasm_i32x4_const_splat(0);
+        const int8_t *a = y[i].qs;
+        for (int half = 0; half < 2; half++) {
+            const v128_t q0 = wasm_v128_load(x[i].qs + 32 * half), q1 = wasm_v128_load(x[i].qs + 32 * half + 16);
+            for (int shift = 0; shift < 4; shift++, a += 32) {
+                const int j = 8 * half + 2 * shift;
+                const v128_t bit = wasm_i8x16_splat((int8_t)(1 << (4 * half + shift)));
+                const v128_t set0 = wasm_i8x16_eq(wasm_v128_and(h0, bit), bit);
+                const v128_t set1 = wasm_i8x16_eq(wasm_v128_and(h1, bit), bit);
+                const v128_t w0 = wasm_i8x16_sub(two_bits(q0, shift), wasm_v128_andnot(four, set0));
+                const v128_t w1 = wasm_i8x16_sub(two_bits(q1, shift), wasm_v128_andnot(four, set1));
+                const v128_t p0 = hs_simd128_mul_add_i8x16(w0, wasm_v128_load(a));
+                const v128_t p1 = hs_simd128_mul_add_i8x16(w1, wasm_v128_load(a + 16));
+                isum = wasm_i32x4_add(isum, wasm_i32x4_add(scaled(p0, sc + j), scaled(p1, sc + j + 1)));
+            }
+        }
+        const float d = hs_simd128_f16_to_f32(x[i].d) * y[i].d;
+        finite &= isfinite(d);
+        acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_splat(d), wasm_f32x4_convert_i32x4(isum)));
+    }
+    if (!finite) {
+        hs_vec_dot_q3_K_q8_K_ref(n, s, vx, vy);
+        return;
+    }
+    *s = hs_simd128_hsum_f32x4(acc);
+}
+
+// ---- Q4_K / Q5_K ----
+
+// Eight 6-bit scales and mins from 12 bytes, as i16 lanes: sub-blocks 0..3 keep them in the low 6
+// bits of bytes 0..3 (scales) and 4..7 (mins); sub-blocks 4..7 keep their low 4 bits in the nibbles
+// of bytes 8..11 and their high 2 bits in the top bits of bytes 0..3 / 4..7. Mins are returned
+// repeated per 16 (lanes j/2) to meet the bsums.
+static inline void unpack_scales_mins_k4(const uint8_t *packed, int16_t sc[8], v128_t *mins_lo, v128_t *mins_hi) {
+    uint32_t w[3];
+    memcpy(w, packed, sizeof w);
+    const uint32_t low6 = 0x3f3f3f3fu, low4 = 0x0f0f0f0fu, top2 = 0x03030303u;
+    const v128_t bytes = wasm_u32x4_make(w[0] & low6,                                    // scales 0..3
+                                         (w[2] & low4) | (((w[0] >> 6) & top2) << 4),    // scales 4..7
+                                         w[1] & low6,                                    // mins 0..3
+                                         ((w[2] >> 4) & low4) | (((w[1] >> 6) & top2) << 4)); // mins 4..7
+    wasm_v128_store(sc, wasm_u16x8_extend_low_u8x16(bytes));
+    const v128_t mins = wasm_u16x8_extend_high_u8x16(bytes);
+    *mins_lo = wasm_i16x8_shuffle(mins, mins, 0, 0, 1, 1, 2, 2, 3, 3);
+    *mins_hi = wasm_i16x8_shuffle(mins, mins, 4, 4, 5, 5, 6, 6, 7, 7);
+}
+
+// One 64-element chunk c of a Q4_K / Q5_K super-block: byte l of the 32 holds element 64c + l in
+// its low nibble and 64c + 32 + l in its high one (sub-blocks 2c and 2c + 1). With the fifth bits
+// (Q5_K: bit 2c / 2c + 1 of qh[l]) weights reach 31: |four products| <= 15872.
+static inline v128_t chunk_dot_k4(const uint8_t *qs, const int8_t *a, const int16_t *sc2, bool five_bits,
+                                  v128_t h0, v128_t h1, int c) {
+    const v128_t q0 = wasm_v128_load(qs), q1 = wasm_v128_load(qs + 16);
+    v128_t lo0 = hs_simd128_low_nibbles(q0), lo1 = hs_simd128_low_nibbles(q1);
+    v128_t hi0 = hs_simd128_high_nibbles(q0), hi1 = hs_simd128_high_nibbles(q1);
+    if (five_bits) {
+        const v128_t sixteen = wasm_i8x16_const_splat(16);
+        const v128_t bit_lo = wasm_i8x16_splat((int8_t)(1 << (2 * c)));
+        const v128_t bit_hi = wasm_i8x16_splat((int8_t)(1 << (2 * c + 1)));
+        lo0 = wasm_v128_or(lo0, wasm_v128_and(wasm_i8x16_eq(wasm_v128_and(h0, bit_lo), bit_lo), sixteen));
+        lo1 = wasm_v128_or(lo1, wasm_v128_and(wasm_i8x16_eq(wasm_v128_and(h1, bit_lo), bit_lo), sixteen));
+        hi0 = wasm_v128_or(hi0, wasm_v128_and(wasm_i8x16_eq(wasm_v128_and(h0, bit_hi), bit_hi), sixteen));
+        hi1 = wasm_v128_or(hi1, wasm_v128_and(wasm_i8x16_eq(wasm_v128_and(h1, bit_hi), bit_hi), sixteen));
+    }
+    const v128_t p_lo = mul_add_pair(lo0, wasm_v128_load(a), lo1, wasm_v128_load(a + 16));
+    const v128_t p_hi = mul_add_pair(hi0, wasm_v128_load(a + 32), hi1, wasm_v128_load(a + 48));
+    return wasm_i32x4_add(scaled(p_lo, sc2), scaled(p_hi, sc2 + 1));
+}
+
+// Q4_K and Q5_K differ only in the fifth bits; the flag is a constant at each call, so the
+// compiler emits two specialised loops.
+static inline void vec_dot_k4(int n, float *s, const void *vx, const void *vy, bool five_bits) {
+    const block_q8_K *y = vy;
+    v128_t acc = wasm_f32x4_const_splat(0.0f);
+    bool finite = true;
+    for (int i = 0; i < n / QK_K; i++) {
+        const uint8_t *scales, *qs;
+        hs_f16 xd, xdmin;
+        v128_t h0 = wasm_i8x16_const_splat(0), h1 = h0;
+        if (five_bits) {
+            const block_q5_K *b = (const block_q5_K *)vx + i;
+            scales = b->scales;
+            qs = b->qs;
+            xd = b->d;
+            xdmin = b->dmin;
+            h0 = wasm_v128_load(b->qh);
+            h1 = wasm_v128_load(b->qh + 16);
+        } else {
+            const block_q4_K *b = (const block_q4_K *)vx + i;
+            scales = b->scales;
+            qs = b->qs;
+            xd = b->d;
+            xdmin = b->dmin;
+        }
+        int16_t sc[8];
+        v128_t mins_lo, mins_hi;
+        unpack_scales_mins_k4(scales, sc, &mins_lo, &mins_hi);
+        const v128_t imins = mins_dot(y[i].bsums, mins_lo, mins_hi);
+        v128_t isum = wasm_i32x4_const_splat(0);
+        for (int c = 0; c < 4; c++) {
+            isum = wasm_i32x4_add(isum, chunk_dot_k4(qs + 32 * c, y[i].qs + 64 * c, sc + 2 * c, five_bits, h0, h1, c));
+        }
+        const float d = hs_simd128_f16_to_f32(xd) * y[i].d;
+        const float dmin = hs_simd128_f16_to_f32(xdmin) * y[i].d;
+        finite &= isfinite(d) && isfinite(dmin);
+        acc = accumulate(acc, isum, d, imins, dmin);
+    }
+    if (!finite) {
+        if (five_bits) hs_vec_dot_q5_K_q8_K_ref(n, s, vx, vy);
+        else hs_vec_dot_q4_K_q8_K_ref(n, s, vx, vy);
+        return;
+    }
+    *s = hs_simd128_hsum_f32x4(acc);
+}
+
+void hs_vec_dot_q4_K_q8_K_simd128(int n, float *s, const void *vx, const void *vy) {
+    vec_dot_k4(n, s, vx, vy, false);
+}
+
+void hs_vec_dot_q5_K_q8_K_simd128(int n, float *s, const void *vx, const void *vy) {
+    vec_dot_k4(n, s, vx, vy, true);
+}
+
+// ---- Q6_K ----
+
+// Weights -32..31 with a signed 8-bit scale per 16: two products per i16 lane (<= 8192) before the
+// scale, then |dot_i16x8| <= 2 * 8192 * 128 and a super-block sums to < 2^26.
+//
+// Each half of 128 elements: for l < 32, ql[l] holds elements l (low nibble) and 64 + l (high),
+// ql[32 + l] elements 32 + l and 96 + l; qh[l] the high 2 bits of l, 32 + l, 64 + l, 96 + l.
+static inline v128_t group_dot_q6(v128_t low4, v128_t high2_at_4, const int8_t *a, const int16_t *scale) {
+    const v128_t w = wasm_i8x16_sub(wasm_v128_or(low4, high2_at_4), wasm_i8x16_const_splat(32));
+    return scaled(hs_simd128_mul_add_i8x16(w, wasm_v128_load(a)), scale);
+}
+
+void hs_vec_dot_q6_K_q8_K_simd128(int n, float *s, const void *vx, const void *vy) {
+    const block_q6_K *x = vx;
+    const block_q8_K *y = vy;
+    const v128_t m4 = wasm_i8x16_const_splat(0x0f);
+    const v128_t m2 = wasm_i8x16_const_splat(0x30);
+    v128_t acc = wasm_f32x4_const_splat(0.0f);
+    bool finite = true;
+    for (int i = 0; i < n / QK_K; i++) {
+        int16_t sc[16];
+        const v128_t scales = wasm_v128_load(x[i].scales);
+        wasm_v128_store(sc, wasm_i16x8_extend_low_i8x16(scales));
+        wasm_v128_store(sc + 8, wasm_i16x8_extend_high_i8x16(scales));
+        v128_t isum = wasm_i32x4_const_splat(0);
+        for (int half = 0; half < 2; half++) {
+            const uint8_t *ql = x[i].ql + 64 * half, *qh = x[i].qh + 32 * half;
+            const int8_t *a = y[i].qs + 128 * half;
+            const int16_t *s8 = sc + 8 * half;
+            for (int part = 0; part < 2; part++) { // l = 0..15, then 16..31
+                const v128_t l0 = wasm_v128_load(ql + 16 * part), l1 = wasm_v128_load(ql + 32 + 16 * part);
+                const v128_t h = wasm_v128_load(qh + 16 * part);
+                const int8_t *ap = a + 16 * part;
+                // move each 2-bit field of qh to bits 4..5 (16-bit shifts: the stray bits are masked)
+                isum = wasm_i32x4_add(isum, group_dot_q6(wasm_v128_and(l0, m4), wasm_v128_and(wasm_i16x8_shl(h, 4), m2),
+                                                         ap, s8 + part));
+                isum = wasm_i32x4_add(isum, group_dot_q6(wasm_v128_and(l1, m4), wasm_v128_and(wasm_i16x8_shl(h, 2), m2),
+                                                         ap + 32, s8 + 2 + part));
+                isum = wasm_i32x4_add(isum, group_dot_q6(hs_simd128_high_nibbles(l0), wasm_v128_and(h, m2), ap + 64, s8 + 4 + part));
+                isum = wasm_i32x4_add(isum, group_dot_q6(hs_simd128_high_nibbles(l1), wasm_v128_and(wasm_u16x8_shr(h, 2), m2),
+                                                         ap + 96, s8 + 6 + part));
+            }
+        }
+        const float d = hs_simd128_f16_to_f32(x[i].d) * y[i].d;
+        finite &= isfinite(d);
+        acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_splat(d), wasm_f32x4_convert_i32x4(isum)));
+    }
+    if (!finite) {
+        hs_vec_dot_q6_K_q8_K_ref(n, s, vx, vy);
+        return;
+    }
+    *s = hs_simd128_hsum_f32x4(acc);
+}
+
+#endif // __wasm_simd128__

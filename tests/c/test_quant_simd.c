@@ -1,0 +1,553 @@
+// The kernel table in use (hs_quant_traits_get: the WebAssembly SIMD128 kernels in a -msimd128
+// build) against the scalar reference (hs_quant_traits_ref), for every type:
+//   - quantize_row and quantize_activation byte for byte (the activation quantizers Q8_0, Q8_1,
+//     Q8_K, F16, BF16 on several seeds, the weight quantizers once), on random rows, rounding
+//     ties, extremes, and for F16 / BF16 every rounding boundary and random bit patterns;
+//   - dequantize_row bit for bit;
+//   - vec_dot within 1e-5 of the sum of the magnitudes of its terms, and exactly where every term
+//     and partial sum is an integer below 2^24 (unit scales), so the integer paths are checked
+//     bit for bit; on realistic rows, raw random blocks (every bit pattern of the quants) and
+//     constant extremes (weights all -128 / all 0xff / zero, activations -128 / 127 / 0).
+// In a native build both tables are the reference, so the test only checks itself there; run it
+// under wasm (see tests/bench/bench_kernels.c for the emcc command line).
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "quant.h"
+#include "quant_blocks.h"
+#include "harness.h"
+#include "types.h"
+
+static const hs_type TYPES[] = {
+    HS_TYPE_F32,  HS_TYPE_F16,  HS_TYPE_BF16, HS_TYPE_Q4_0, HS_TYPE_Q4_1, HS_TYPE_Q5_0,
+    HS_TYPE_Q5_1, HS_TYPE_Q8_0, HS_TYPE_Q8_1, HS_TYPE_Q8_K, HS_TYPE_Q2_K, HS_TYPE_Q3_K,
+    HS_TYPE_Q4_K, HS_TYPE_Q5_K, HS_TYPE_Q6_K, HS_TYPE_IQ4_NL,
+};
+#define NTYPES (sizeof TYPES / sizeof TYPES[0])
+#define MAX_BLOCKS 16
+
+static int exact_dot_checks, tolerance_dot_checks;
+
+static uint32_t f32_bits(float f) {
+    uint32_t u;
+    memcpy(&u, &f, sizeof u);
+    return u;
+}
+
+static float bits_f32(uint32_t u) {
+    float f;
+    memcpy(&f, &u, sizeof f);
+    return f;
+}
+
+static bool is_float_type(hs_type t) { return t == HS_TYPE_F32 || t == HS_TYPE_F16 || t == HS_TYPE_BF16; }
+
+// Elements per test row of "blocks" blocks: float types use odd lengths too, for the tails.
+static int row_length(hs_type t, int blocks) {
+    if (is_float_type(t)) return 37 * blocks - (blocks % 3);
+    return blocks * (int)hs_type_get(t)->block_size;
+}
+
+// Room for the biggest row plus a misalignment offset.
+static void *alloc_row(void) { return calloc(1, MAX_BLOCKS * 1024 + 64); }
+
+// ---- float inputs ----
+
+enum {
+    DIST_UNIFORM,   // [-1, 1)
+    DIST_WIDE,      // magnitudes over 2^-20 .. 2^10 (F16 scales of weights stay finite)
+    DIST_TIES,      // multiples of 1/2 with one +-127 per 32: Q8 scales of 1, so x/d lands on ties
+    DIST_ZERO,
+    DIST_CONSTANT,
+    DIST_ONE_SPIKE, // zeros and one large value
+    DIST_SIGN_TIE,  // the largest magnitude occurs with both signs (Q8_K takes the first one)
+    DIST_OUTLIER,   // small values and a few large ones
+    DIST_COUNT
+};
+
+static void fill_floats(float *x, int n, int dist, uint64_t *st) {
+    for (int i = 0; i < n; i++) {
+        switch (dist) {
+        case DIST_UNIFORM: x[i] = test_randf(st); break;
+        case DIST_WIDE: x[i] = ldexpf(test_randf(st), (int)(test_rand(st) % 31) - 20); break;
+        case DIST_TIES: {
+            // halves, and the floats either side of them (a + 0.5 rounding would misplace those)
+            const float v = (float)((int)(test_rand(st) % 509) - 254) * 0.5f;
+            const uint32_t r = test_rand(st) % 3;
+            x[i] = r == 0 ? v : nextafterf(v, r == 1 ? 0.0f : copysignf(INFINITY, v));
+            break;
+        }
+        case DIST_ZERO: x[i] = (test_rand(st) & 1) ? 0.0f : -0.0f; break;
+        case DIST_CONSTANT: x[i] = -0.3f; break;
+        case DIST_ONE_SPIKE: x[i] = 0.0f; break;
+        case DIST_SIGN_TIE: x[i] = test_randf(st) * 0.9f; break;
+        default: x[i] = test_randf(st) * 0.01f; break;
+        }
+    }
+    if (dist == DIST_TIES) {
+        for (int b = 0; b < n; b += 32) x[b + (int)(test_rand(st) % 32) % (n - b)] = (test_rand(st) & 1) ? 127.0f : -127.0f;
+    }
+    if (dist == DIST_ONE_SPIKE && n > 0) x[test_rand(st) % (unsigned)n] = 7.5f;
+    if (dist == DIST_SIGN_TIE) {
+        for (int b = 0; b < n; b += 32) {
+            const int len = n - b < 32 ? n - b : 32;
+            x[b + (int)(test_rand(st) % (unsigned)len)] = 1.0f;
+            x[b + (int)(test_rand(st) % (unsigned)len)] = -1.0f;
+        }
+    }
+    if (dist == DIST_OUTLIER) {
+        for (int k = 0; k < 3 && n > 0; k++) x[test_rand(st) % (unsigned)n] = test_randf(st) * 1000.0f;
+    }
+}
+
+// ---- quantize_row ----
+
+static void compare_bytes(hs_type t, hs_quantize_row_fn fast, hs_quantize_row_fn ref, const float *x, int n,
+                          const char *fn, const char *what) {
+    const size_t bytes = hs_row_size(t, (uint64_t)n);
+    uint8_t *a = malloc(bytes + 1), *b = malloc(bytes + 1);
+    memset(a, 0xa5, bytes + 1);
+    memset(b, 0xa5, bytes + 1);
+    fast(x, a, n);
+    ref(x, b, n);
+    size_t first = 0;
+    while (first < bytes + 1 && a[first] == b[first]) first++;
+    CHECK(first == bytes + 1, "%s %s (%s, n=%d): byte %zu differs (%02x vs ref %02x)", hs_type_get(t)->name, fn,
+          what, n, first, a[first], b[first]);
+    free(a);
+    free(b);
+}
+
+// Both quantizers of a type: quantize_row (weights) and quantize_activation (what the matmul
+// applies to activations; different rounding for Q8_0 / Q8_1).
+static void compare_quantize(hs_type t, const float *x, int n, const char *what) {
+    const hs_quant_traits *fast = hs_quant_traits_get(t), *ref = hs_quant_traits_ref(t);
+    if (ref->quantize_row) compare_bytes(t, fast->quantize_row, ref->quantize_row, x, n, "quantize_row", what);
+    if (ref->quantize_activation) {
+        compare_bytes(t, fast->quantize_activation, ref->quantize_activation, x, n, "quantize_activation", what);
+    }
+}
+
+static void test_quantize_random(void) {
+    static const char *dist_names[DIST_COUNT] = {"uniform", "wide", "ties", "zero",
+                                                 "constant", "spike", "sign tie", "outlier"};
+    float *x = malloc(MAX_BLOCKS * 256 * sizeof(float));
+    for (size_t ti = 0; ti < NTYPES; ti++) {
+        const hs_type t = TYPES[ti];
+        // the weight quantizers are reference-only today; one pass keeps them honest cheaply
+        const bool activation = t == HS_TYPE_Q8_0 || t == HS_TYPE_Q8_1 || t == HS_TYPE_Q8_K || is_float_type(t);
+        const int seeds = activation ? 4 : 1;
+        for (int seed = 0; seed < seeds; seed++) {
+            uint64_t st = 1000 + 77 * (uint64_t)t + (uint64_t)seed;
+            for (int dist = 0; dist < DIST_COUNT; dist++) {
+                for (int blocks = 1; blocks <= MAX_BLOCKS; blocks += activation ? 1 : 5) {
+                    const int n = row_length(t, blocks);
+                    fill_floats(x, n, dist, &st);
+                    compare_quantize(t, x, n, dist_names[dist]);
+                }
+            }
+        }
+    }
+    free(x);
+}
+
+// F16 and BF16 conversions at every rounding boundary and on random bit patterns (all exponents,
+// subnormals, infinities, NaNs).
+static void test_quantize_float_bits(void) {
+    enum { N = 4096 };
+    float *x = malloc(N * sizeof(float));
+    int filled = 0;
+    // around every f16 value: itself, the midpoint to the next one, and one float ulp either side
+    for (uint32_t h = 0; h < 0x7c00; h++) {
+        const float lo = hs_f16_to_f32((hs_f16)h), hi = hs_f16_to_f32((hs_f16)(h + 1));
+        const float mid = lo + (hi - lo) * 0.5f; // exact: one bit below the f16 ulp
+        const float cand[6] = {lo, mid, nextafterf(mid, 0.0f), nextafterf(mid, INFINITY), -mid, -lo};
+        for (int c = 0; c < 6; c++) {
+            x[filled++] = cand[c];
+            if (filled == N) {
+                compare_quantize(HS_TYPE_F16, x, N, "f16 boundaries");
+                filled = 0;
+            }
+        }
+    }
+    if (filled) compare_quantize(HS_TYPE_F16, x, filled, "f16 boundaries");
+
+    uint64_t st = 99;
+    for (int round = 0; round < 64; round++) {
+        for (int i = 0; i < N; i++) {
+            uint32_t u = test_rand(&st);
+            // BF16 boundaries: low halves at and around 0x8000
+            if (round & 1) u = (u & 0xffff0000u) | (0x7fffu + (u & 3));
+            x[i] = bits_f32(u);
+        }
+        x[0] = INFINITY;
+        x[1] = -INFINITY;
+        x[2] = 65520.0f;
+        x[3] = nextafterf(65520.0f, 0.0f);
+        x[4] = bits_f32(0x7f7fffffu); // rounds to BF16 infinity
+        x[5] = bits_f32(0xffc00001u); // negative NaN
+        x[6] = bits_f32(0x00000001u); // smallest subnormal
+        const int n = N - (round % 7); // odd lengths for the scalar tails
+        compare_quantize(HS_TYPE_F16, x, n, "random bits");
+        compare_quantize(HS_TYPE_BF16, x, n, "random bits");
+    }
+    free(x);
+}
+
+// ---- raw blocks ----
+
+enum { SCALES_RANDOM, SCALES_UNIT };
+
+// A random f16 scale of moderate size, never zero, inf or NaN.
+static hs_f16 random_scale(uint64_t *st) {
+    const float v = ldexpf(0.25f + 0.75f * fabsf(test_randf(st)), (int)(test_rand(st) % 9) - 6);
+    return hs_f32_to_f16((test_rand(st) & 1) ? v : -v);
+}
+
+// A small integer-valued f16 for mins in unit-scale mode.
+static hs_f16 small_int_f16(uint64_t *st) { return hs_f32_to_f16((float)((int)(test_rand(st) % 17) - 8)); }
+
+// Overwrites a weight block's float fields: random moderate scales, or 1.0 with integer mins
+// (every term then an integer). Unit mode also tames Q6_K's 8-bit scales so sums stay below 2^24.
+static void fix_weight_block(hs_type t, uint8_t *blk, int mode, uint64_t *st) {
+    const hs_f16 one = 0x3c00;
+    const hs_f16 d = mode == SCALES_UNIT ? one : random_scale(st);
+    const hs_f16 m = mode == SCALES_UNIT ? small_int_f16(st) : random_scale(st);
+    switch (t) {
+    case HS_TYPE_Q4_0: ((block_q4_0 *)blk)->d = d; break;
+    case HS_TYPE_Q4_1: ((block_q4_1 *)blk)->d = d; ((block_q4_1 *)blk)->m = m; break;
+    case HS_TYPE_Q5_0: ((block_q5_0 *)blk)->d = d; break;
+    case HS_TYPE_Q5_1: ((block_q5_1 *)blk)->d = d; ((block_q5_1 *)blk)->m = m; break;
+    case HS_TYPE_Q8_0: ((block_q8_0 *)blk)->d = d; break;
+    case HS_TYPE_IQ4_NL: ((block_iq4_nl *)blk)->d = d; break;
+    case HS_TYPE_Q2_K: ((block_q2_K *)blk)->d = d; ((block_q2_K *)blk)->dmin = mode == SCALES_UNIT ? one : m; break;
+    case HS_TYPE_Q3_K: ((block_q3_K *)blk)->d = d; break;
+    case HS_TYPE_Q4_K: ((block_q4_K *)blk)->d = d; ((block_q4_K *)blk)->dmin = mode == SCALES_UNIT ? one : m; break;
+    case HS_TYPE_Q5_K: ((block_q5_K *)blk)->d = d; ((block_q5_K *)blk)->dmin = mode == SCALES_UNIT ? one : m; break;
+    case HS_TYPE_Q6_K: {
+        block_q6_K *b = (block_q6_K *)blk;
+        b->d = d;
+        if (mode == SCALES_UNIT) {
+            for (int j = 0; j < QK_K / 16; j++) b->scales[j] = (int8_t)((b->scales[j] & 0x0f) - 8);
+        }
+        break;
+    }
+    default: break;
+    }
+}
+
+// Zeroes the min / offset field, so that dequantizing gives only the scale part of each value.
+static void zero_min(hs_type t, uint8_t *blk) {
+    switch (t) {
+    case HS_TYPE_Q4_1: ((block_q4_1 *)blk)->m = 0; break;
+    case HS_TYPE_Q5_1: ((block_q5_1 *)blk)->m = 0; break;
+    case HS_TYPE_Q2_K: ((block_q2_K *)blk)->dmin = 0; break;
+    case HS_TYPE_Q4_K: ((block_q4_K *)blk)->dmin = 0; break;
+    case HS_TYPE_Q5_K: ((block_q5_K *)blk)->dmin = 0; break;
+    default: break;
+    }
+}
+
+// Activation block metadata consistent with its quants, as the quantizers write it.
+static void fix_activation_block(hs_type t, uint8_t *blk, int mode, uint64_t *st) {
+    if (t == HS_TYPE_Q8_0) {
+        ((block_q8_0 *)blk)->d = mode == SCALES_UNIT ? 0x3c00 : random_scale(st);
+    } else if (t == HS_TYPE_Q8_1) {
+        block_q8_1 *b = (block_q8_1 *)blk;
+        b->d = mode == SCALES_UNIT ? 0x3c00 : random_scale(st);
+        int sum = 0;
+        for (int j = 0; j < QK8_1; j++) sum += b->qs[j];
+        // unit mode: an integer that f16 holds exactly (f16 integers are exact up to 2048)
+        b->s = mode == SCALES_UNIT ? hs_f32_to_f16((float)(sum / 4)) : hs_f32_to_f16(hs_f16_to_f32(b->d) * (float)sum);
+    } else if (t == HS_TYPE_Q8_K) {
+        block_q8_K *b = (block_q8_K *)blk;
+        b->d = mode == SCALES_UNIT ? 1.0f : hs_f16_to_f32(random_scale(st)) * 0.01f;
+        for (int j = 0; j < QK_K / 16; j++) {
+            int sum = 0;
+            for (int l = 0; l < 16; l++) sum += b->qs[16 * j + l];
+            b->bsums[j] = (int16_t)sum;
+        }
+    }
+}
+
+// Fills a row of n elements of type t: float types get finite values (small integers in unit
+// mode); block types get the byte pattern (random when pattern < 0) with their metadata fixed.
+static void fill_raw_row(hs_type t, uint8_t *row, int n, int pattern, int mode, bool activation, uint64_t *st) {
+    if (is_float_type(t)) {
+        for (int i = 0; i < n; i++) {
+            float v = mode == SCALES_UNIT ? (float)((int)(test_rand(st) % 33) - 16)
+                                          : ldexpf(test_randf(st), (int)(test_rand(st) % 21) - 10);
+            if (pattern >= 0) v = pattern == 0 ? 0.0f : (pattern == 0x80 ? -128.0f : 127.0f);
+            if (t == HS_TYPE_F32) memcpy(row + 4 * i, &v, 4);
+            else if (t == HS_TYPE_F16) { hs_f16 h = hs_f32_to_f16(v); memcpy(row + 2 * i, &h, 2); }
+            else { hs_bf16 h = hs_f32_to_bf16(v); memcpy(row + 2 * i, &h, 2); }
+        }
+        return;
+    }
+    const hs_type_info *info = hs_type_get(t);
+    const int blocks = n / (int)info->block_size;
+    for (int b = 0; b < blocks; b++) {
+        uint8_t *blk = row + (size_t)b * info->type_size;
+        for (uint32_t k = 0; k < info->type_size; k++) blk[k] = pattern < 0 ? (uint8_t)test_rand(st) : (uint8_t)pattern;
+        if (activation) fix_activation_block(t, blk, mode, st);
+        else fix_weight_block(t, blk, mode, st);
+    }
+}
+
+// ---- vec_dot ----
+
+// Sum of |x_i * y_i| over the dequantized rows, with the min part of each weight counted
+// separately (|scale part * y| + |min part * y|), since the kernels round the two apart.
+static double magnitude_bound(hs_type t, const uint8_t *x, const uint8_t *y, int n) {
+    const hs_quant_traits *tr = hs_quant_traits_ref(t), *ty = hs_quant_traits_ref(tr->vec_dot_type);
+    const size_t bytes = hs_row_size(t, (uint64_t)n);
+    float *xf = malloc(n * sizeof(float)), *xs = malloc(n * sizeof(float)), *yf = malloc(n * sizeof(float));
+    uint8_t *scale_only = malloc(bytes);
+    memcpy(scale_only, x, bytes);
+    if (!is_float_type(t)) {
+        const hs_type_info *info = hs_type_get(t);
+        for (int b = 0; b < n / (int)info->block_size; b++) zero_min(t, scale_only + (size_t)b * info->type_size);
+    }
+    tr->dequantize_row(x, xf, n);
+    tr->dequantize_row(scale_only, xs, n);
+    ty->dequantize_row(y, yf, n);
+    double bound = 0.0;
+    for (int i = 0; i < n; i++) bound += (fabs((double)xs[i]) + fabs((double)xf[i] - (double)xs[i])) * fabs((double)yf[i]);
+    if (t == HS_TYPE_Q4_1 || t == HS_TYPE_Q5_1) {
+        // these use the activation's stored sum s (one f16 rounding away from sum(y))
+        const block_q8_1 *yb = (const block_q8_1 *)y;
+        const block_q4_1 *x41 = (const block_q4_1 *)x;
+        const block_q5_1 *x51 = (const block_q5_1 *)x;
+        for (int b = 0; b < n / 32; b++) {
+            const float m = hs_f16_to_f32(t == HS_TYPE_Q4_1 ? x41[b].m : x51[b].m);
+            bound += fabs((double)m * hs_f16_to_f32(yb[b].s));
+        }
+    }
+    free(xf);
+    free(xs);
+    free(yf);
+    free(scale_only);
+    return bound;
+}
+
+static void compare_dot(hs_type t, const uint8_t *x, const uint8_t *y, int n, bool unit_scales, const char *what) {
+    const hs_quant_traits *fast = hs_quant_traits_get(t), *ref = hs_quant_traits_ref(t);
+    float got = 1234.5f, want = -1234.5f;
+    fast->vec_dot(n, &got, x, y);
+    ref->vec_dot(n, &want, x, y);
+    const double bound = magnitude_bound(t, x, y, n);
+    if (!isfinite(want) || !isfinite(bound)) {
+        CHECK((isnan(got) && isnan(want)) || got == want, "%s vec_dot (%s, n=%d): %g, want %g",
+              hs_type_get(t)->name, what, n, got, want);
+    } else if (unit_scales && bound < 16777216.0) {
+        // every term and every partial sum is an integer below 2^24: any order is exact
+        exact_dot_checks++;
+        CHECK(f32_bits(got) == f32_bits(want) || (got == 0.0f && want == 0.0f),
+              "%s vec_dot (%s, n=%d): %.9g, want exactly %.9g", hs_type_get(t)->name, what, n, got, want);
+    } else {
+        tolerance_dot_checks++;
+        const double err = fabs((double)got - (double)want);
+        CHECK(err <= 1e-5 * bound + 1e-30, "%s vec_dot (%s, n=%d): %.9g vs ref %.9g, error %.3g > 1e-5 * %.6g",
+              hs_type_get(t)->name, what, n, got, want, err, bound);
+    }
+}
+
+static void test_vec_dot(void) {
+    float *xf = malloc(MAX_BLOCKS * 256 * sizeof(float)), *yf = malloc(MAX_BLOCKS * 256 * sizeof(float));
+    uint8_t *xbuf = alloc_row(), *ybuf = alloc_row();
+    for (size_t ti = 0; ti < NTYPES; ti++) {
+        const hs_type t = TYPES[ti];
+        const hs_quant_traits *ref = hs_quant_traits_ref(t), *fast = hs_quant_traits_get(t);
+        CHECK(fast != NULL && ref != NULL, "type %u has no kernels", (unsigned)t);
+        if (!fast || !ref) continue;
+        CHECK(fast->vec_dot_type == ref->vec_dot_type, "%s: vec_dot_type differs", hs_type_get(t)->name);
+        if (!ref->vec_dot) continue;
+        const hs_type vt = ref->vec_dot_type;
+        for (int seed = 0; seed < 3; seed++) {
+            uint64_t st = 5000 + 131 * (uint64_t)t + (uint64_t)seed;
+#ifdef __wasm__
+            // weights at odd addresses, as rows inside a file mapping may be (wasm loads allow it)
+            uint8_t *x = xbuf + seed;
+#else
+            uint8_t *x = xbuf;
+#endif
+            uint8_t *y = ybuf;
+            for (int blocks = 1; blocks <= MAX_BLOCKS; blocks++) {
+                const int n = row_length(t, blocks);
+                // realistic: both rows from the reference quantizers
+                fill_floats(xf, n, seed == 2 ? DIST_WIDE : DIST_UNIFORM, &st);
+                fill_floats(yf, n, seed == 1 ? DIST_OUTLIER : DIST_UNIFORM, &st);
+                ref->quantize_row(xf, x, n);
+                hs_quant_traits_ref(vt)->quantize_activation(yf, y, n);
+                compare_dot(t, x, y, n, false, "quantized rows");
+                // raw random blocks, moderate scales
+                fill_raw_row(t, x, n, -1, SCALES_RANDOM, false, &st);
+                fill_raw_row(vt, y, n, -1, SCALES_RANDOM, true, &st);
+                compare_dot(t, x, y, n, false, "raw blocks");
+                // raw random blocks, unit scales: exact
+                fill_raw_row(t, x, n, -1, SCALES_UNIT, false, &st);
+                fill_raw_row(vt, y, n, -1, SCALES_UNIT, true, &st);
+                compare_dot(t, x, y, n, true, "raw blocks, unit scales");
+            }
+            // constant extremes
+            static const int patterns[] = {0x80, 0xff, 0x00, 0x7f};
+            for (int blocks = 1; blocks <= MAX_BLOCKS; blocks += 3) {
+                const int n = row_length(t, blocks);
+                for (int xp = 0; xp < 4; xp++) {
+                    for (int yp = 0; yp < 4; yp++) {
+                        fill_raw_row(t, x, n, patterns[xp], SCALES_UNIT, false, &st);
+                        fill_raw_row(vt, y, n, patterns[yp], SCALES_UNIT, true, &st);
+                        char what[64];
+                        snprintf(what, sizeof what, "weights 0x%02x, activations 0x%02x", patterns[xp], patterns[yp]);
+                        compare_dot(t, x, y, n, true, what);
+                    }
+                }
+            }
+        }
+    }
+    free(xf);
+    free(yf);
+    free(xbuf);
+    free(ybuf);
+}
+
+// F16 rows holding infinities and NaNs (the SIMD kernel reruns them through the reference).
+static void test_f16_specials(void) {
+    enum { N = 203 };
+    hs_f16 x[N], y[N];
+    uint64_t st = 7;
+    for (int pos = 0; pos < N; pos += 13) {
+        for (int kind = 0; kind < 3; kind++) {
+            for (int i = 0; i < N; i++) {
+                x[i] = hs_f32_to_f16(test_randf(&st));
+                y[i] = hs_f32_to_f16(test_randf(&st));
+            }
+            x[pos] = kind == 0 ? 0x7c00 : kind == 1 ? 0xfc00 : 0x7e01;
+            float got, want;
+            hs_quant_traits_get(HS_TYPE_F16)->vec_dot(N, &got, x, y);
+            hs_quant_traits_ref(HS_TYPE_F16)->vec_dot(N, &want, x, y);
+            CHECK((isnan(got) && isnan(want)) || got == want, "F16 vec_dot with special at %d: %g vs %g", pos, got, want);
+        }
+    }
+}
+
+// The f16 scale field of a weight block.
+static hs_f16 *weight_scale(hs_type t, uint8_t *blk) {
+    switch (t) {
+    case HS_TYPE_Q2_K: return &((block_q2_K *)blk)->d;
+    case HS_TYPE_Q3_K: return &((block_q3_K *)blk)->d;
+    case HS_TYPE_Q6_K: return &((block_q6_K *)blk)->d;
+    default: return (hs_f16 *)blk; // the legacy blocks, Q4_K and Q5_K start with d
+    }
+}
+
+// Rows where one block's scale (weight or activation) is infinite or NaN: the result must be the
+// reference's (the SIMD legacy kernels detect it and defer to the reference).
+static void test_special_scales(void) {
+    uint8_t *x = alloc_row(), *y = alloc_row();
+    static const hs_f16 specials[3] = {0x7c00, 0xfc00, 0x7e00};
+    for (size_t ti = 0; ti < NTYPES; ti++) {
+        const hs_type t = TYPES[ti];
+        const hs_quant_traits *ref = hs_quant_traits_ref(t);
+        if (is_float_type(t) || !ref->vec_dot) continue;
+        const hs_type vt = ref->vec_dot_type;
+        const hs_type_info *xi = hs_type_get(t), *yi = hs_type_get(vt);
+        uint64_t st = 4242 + (uint64_t)t;
+        for (int blocks = 1; blocks <= 9; blocks += 4) {
+            const int n = row_length(t, blocks);
+            for (int k = 0; k < 6; k++) {
+                fill_raw_row(t, x, n, -1, SCALES_RANDOM, false, &st);
+                fill_raw_row(vt, y, n, -1, SCALES_RANDOM, true, &st);
+                const int b = (int)(test_rand(&st) % (unsigned)blocks);
+                if (k < 3) {
+                    *weight_scale(t, x + (size_t)b * xi->type_size) = specials[k];
+                } else if (vt == HS_TYPE_Q8_K) {
+                    ((block_q8_K *)y)[b].d = k == 5 ? NAN : (k == 4 ? -INFINITY : INFINITY);
+                } else {
+                    memcpy(y + (size_t)b * yi->type_size, &specials[k - 3], 2); // Q8_0 / Q8_1 start with d
+                }
+                compare_dot(t, x, y, n, false, "infinite or NaN scale");
+            }
+        }
+    }
+    free(x);
+    free(y);
+}
+
+static void test_dequantize(void) {
+    uint8_t *x = alloc_row();
+    float *a = malloc(MAX_BLOCKS * 256 * sizeof(float)), *b = malloc(MAX_BLOCKS * 256 * sizeof(float));
+    for (size_t ti = 0; ti < NTYPES; ti++) {
+        const hs_type t = TYPES[ti];
+        uint64_t st = 321 + (uint64_t)t;
+        for (int blocks = 1; blocks <= MAX_BLOCKS; blocks++) {
+            const int n = row_length(t, blocks);
+            const bool activation = t == HS_TYPE_Q8_1 || t == HS_TYPE_Q8_K;
+            fill_raw_row(t, x, n, -1, SCALES_RANDOM, activation, &st);
+            if (t == HS_TYPE_F16 || t == HS_TYPE_BF16) {
+                // every bit pattern, NaNs and subnormals included
+                for (int i = 0; i < n; i++) {
+                    const uint16_t h = (uint16_t)test_rand(&st);
+                    memcpy(x + 2 * i, &h, 2);
+                }
+            }
+            hs_quant_traits_get(t)->dequantize_row(x, a, n);
+            hs_quant_traits_ref(t)->dequantize_row(x, b, n);
+            CHECK(memcmp(a, b, (size_t)n * sizeof(float)) == 0, "%s dequantize_row (n=%d) differs", hs_type_get(t)->name, n);
+        }
+    }
+    free(x);
+    free(a);
+    free(b);
+}
+
+// Under -msimd128 the table in use must actually hold SIMD kernels, or this test compares the
+// reference with itself.
+static void test_simd_installed(void) {
+#ifdef __wasm_simd128__
+    for (size_t ti = 0; ti < NTYPES; ti++) {
+        const hs_type t = TYPES[ti];
+        const hs_quant_traits *fast = hs_quant_traits_get(t), *ref = hs_quant_traits_ref(t);
+        if (ref->vec_dot) CHECK(fast->vec_dot != ref->vec_dot, "%s: no SIMD vec_dot", hs_type_get(t)->name);
+        const bool activation = t == HS_TYPE_Q8_0 || t == HS_TYPE_Q8_1 || t == HS_TYPE_Q8_K || t == HS_TYPE_F16 ||
+                                t == HS_TYPE_BF16;
+        if (activation) {
+            CHECK(fast->quantize_activation != ref->quantize_activation, "%s: no SIMD activation quantizer",
+                  hs_type_get(t)->name);
+        }
+    }
+#endif
+}
+
+// Every F16 and BF16 value decoded (row length 65536, then an odd length for the scalar tail).
+static void test_dequantize_all_halves(void) {
+    uint16_t *h = malloc(65536 * sizeof *h);
+    float *a = malloc(65536 * sizeof(float)), *b = malloc(65536 * sizeof(float));
+    for (uint32_t i = 0; i < 65536; i++) h[i] = (uint16_t)(i * 40503u); // every value, shuffled
+    static const hs_type types[2] = {HS_TYPE_F16, HS_TYPE_BF16};
+    for (int k = 0; k < 2; k++) {
+        for (int n = 65536; n >= 65531; n -= 5) {
+            hs_quant_traits_get(types[k])->dequantize_row(h, a, n);
+            hs_quant_traits_ref(types[k])->dequantize_row(h, b, n);
+            CHECK(memcmp(a, b, (size_t)n * sizeof(float)) == 0, "%s: decoding all values differs (n=%d)",
+                  hs_type_get(types[k])->name, n);
+        }
+    }
+    free(h);
+    free(a);
+    free(b);
+}
+
+int main(void) {
+    test_simd_installed();
+    test_quantize_random();
+    test_quantize_float_bits();
+    test_dequantize();
+    test_dequantize_all_halves();
+    test_vec_dot();
+    test_f16_specials();
+    test_special_scales();
+    printf("vec_dot: %d exact checks, %d within tolerance\n", exact_dot_checks, tolerance_dot_checks);
+    return test_finish();
+}
