@@ -4,8 +4,10 @@
 // Every kernel computes exactly what its reference in quant_float.c / quant_legacy.c /
 // quant_kquants.c computes: integer parts bit for bit, quantizers byte for byte; only
 // the order in which float partial sums are added differs (vector lanes instead of one running
-// sum). WebAssembly floats are IEEE binary32 with round-to-nearest-even and no flush-to-zero, so
-// the same float operation gives the same bits as the scalar code.
+// sum). Dot products whose row holds an infinite or NaN scale (or F16 value) rerun it by the
+// reference, since the summation order would decide between inf and NaN. WebAssembly floats are
+// IEEE binary32 with round-to-nearest-even and no flush-to-zero, so the same float operation
+// gives the same bits as the scalar code.
 #ifndef HEARTH_QUANT_SIMD128_H
 #define HEARTH_QUANT_SIMD128_H
 #ifdef __wasm_simd128__
@@ -86,7 +88,7 @@ static inline v128_t hs_simd128_f16hi_to_f32(v128_t hi) {
 // The f16 fields at p, p + stride, p + 2*stride, p + 3*stride (the same field of four consecutive
 // blocks) as four floats: one 16-bit lane load each into the high halves of zeroed lanes, then the
 // finite-only conversion. Block scales are finite in any sane file, and the exact conversion
-// costs twice as much in the hot loop, so instead *probe keeps the unsigned maximum of each lane
+// takes twice the instructions in the hot loop, so instead *probe keeps the unsigned maximum of each lane
 // shifted left once (sign dropped): at least 0xf8000000 exactly when some exponent was 31. A
 // kernel checks it once at the end (hs_simd128_probe_hit) and reruns such a row by the reference.
 static inline v128_t hs_simd128_gather_f16x4(const void *p, size_t stride, v128_t *probe) {

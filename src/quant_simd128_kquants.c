@@ -43,9 +43,10 @@ void hs_quantize_row_q8_K_simd128(const float *x, void *vy, int64_t k) {
         const v128_t vamax = wasm_f32x4_splat(amax);
         int first = 0;
         for (;; first += 4) {
-            const int hits = wasm_i32x4_bitmask(wasm_f32x4_eq(wasm_f32x4_abs(wasm_v128_load(x + first)), vamax));
+            const v128_t magnitudes = wasm_f32x4_abs(wasm_v128_load(x + first));
+            const uint32_t hits = wasm_i32x4_bitmask(wasm_f32x4_eq(magnitudes, vamax));
             if (hits) {
-                first += __builtin_ctz((unsigned)hits);
+                first += __builtin_ctz(hits);
                 break;
             }
         }
@@ -67,7 +68,8 @@ void hs_quantize_row_q8_K_simd128(const float *x, void *vy, int64_t k) {
             group_sum[g] = wasm_i32x4_extadd_pairwise_i16x8(wasm_i16x8_extadd_pairwise_i8x16(q8));
         }
         for (int g = 0; g < QK_K / 16; g += 4) {
-            const v128_t sums = hs_simd128_sum4_i32x4(group_sum[g], group_sum[g + 1], group_sum[g + 2], group_sum[g + 3]);
+            const v128_t sums =
+                hs_simd128_sum4_i32x4(group_sum[g], group_sum[g + 1], group_sum[g + 2], group_sum[g + 3]);
             // |sum of 16 quants| <= 2032 fits int16
             wasm_v128_store64_lane(y[i].bsums + g, wasm_i16x8_narrow_i32x4(sums, sums), 0);
         }
@@ -102,7 +104,7 @@ static inline v128_t mins_dot(const int16_t *bsums, v128_t mins_lo, v128_t mins_
 
 // The 2-bit field at bit 2*shift of each byte. A 16-bit lane shift is one native instruction where
 // an 8-bit one is emulated; the bits it drags in from the neighbouring byte are masked off anyway.
-static inline v128_t two_bits(v128_t packed, int shift) {
+static inline v128_t two_bits(v128_t packed, unsigned shift) {
     return wasm_v128_and(wasm_u16x8_shr(packed, 2 * shift), wasm_i8x16_const_splat(3));
 }
 
@@ -118,7 +120,8 @@ void hs_vec_dot_q2_K_q8_K_simd128(int n, float *s, const void *vx, const void *v
     for (int i = 0; i < n / QK_K; i++) {
         const v128_t packed_scales = wasm_v128_load(x[i].scales);
         const v128_t mins = hs_simd128_high_nibbles(packed_scales);
-        const v128_t imins = mins_dot(y[i].bsums, wasm_u16x8_extend_low_u8x16(mins), wasm_u16x8_extend_high_u8x16(mins));
+        const v128_t imins =
+            mins_dot(y[i].bsums, wasm_u16x8_extend_low_u8x16(mins), wasm_u16x8_extend_high_u8x16(mins));
         const v128_t scales = hs_simd128_low_nibbles(packed_scales);
         int16_t sc[16];
         wasm_v128_store(sc, wasm_u16x8_extend_low_u8x16(scales));
@@ -126,11 +129,11 @@ void hs_vec_dot_q2_K_q8_K_simd128(int n, float *s, const void *vx, const void *v
 
         v128_t isum = wasm_i32x4_const_splat(0);
         const int8_t *a = y[i].qs;
-        for (int half = 0; half < 2; half++) {
+        for (unsigned half = 0; half < 2; half++) {
             const v128_t q0 = wasm_v128_load(x[i].qs + 32 * half), q1 = wasm_v128_load(x[i].qs + 32 * half + 16);
-            for (int shift = 0; shift < 4; shift++, a += 32) {
+            for (unsigned shift = 0; shift < 4; shift++, a += 32) {
                 // elements 128*half + 32*shift + 0..15 and + 16..31: sub-blocks j and j + 1
-                const int j = 8 * half + 2 * shift;
+                const unsigned j = 8 * half + 2 * shift;
                 const v128_t p0 = hs_simd128_mul_add_i8x16(two_bits(q0, shift), wasm_v128_load(a));
                 const v128_t p1 = hs_simd128_mul_add_i8x16(two_bits(q1, shift), wasm_v128_load(a + 16));
                 isum = wasm_i32x4_add(isum, wasm_i32x4_add(scaled(p0, sc + j), scaled(p1, sc + j + 1)));
@@ -179,11 +182,11 @@ void hs_vec_dot_q3_K_q8_K_simd128(int n, float *s, const void *vx, const void *v
         const v128_t h0 = wasm_v128_load(x[i].hmask), h1 = wasm_v128_load(x[i].hmask + 16);
         v128_t isum = wasm_i32x4_const_splat(0);
         const int8_t *a = y[i].qs;
-        for (int half = 0; half < 2; half++) {
+        for (unsigned half = 0; half < 2; half++) {
             const v128_t q0 = wasm_v128_load(x[i].qs + 32 * half), q1 = wasm_v128_load(x[i].qs + 32 * half + 16);
-            for (int shift = 0; shift < 4; shift++, a += 32) {
-                const int j = 8 * half + 2 * shift;
-                const v128_t bit = wasm_i8x16_splat((int8_t)(1 << (4 * half + shift)));
+            for (unsigned shift = 0; shift < 4; shift++, a += 32) {
+                const unsigned j = 8 * half + 2 * shift;
+                const v128_t bit = wasm_i8x16_splat((int8_t)(1u << (4 * half + shift)));
                 const v128_t set0 = wasm_i8x16_eq(wasm_v128_and(h0, bit), bit);
                 const v128_t set1 = wasm_i8x16_eq(wasm_v128_and(h1, bit), bit);
                 const v128_t w0 = wasm_i8x16_sub(two_bits(q0, shift), wasm_v128_andnot(four, set0));
@@ -315,7 +318,6 @@ static inline v128_t group_dot_q6(v128_t low4, v128_t high2_at_4, const int8_t *
 void hs_vec_dot_q6_K_q8_K_simd128(int n, float *s, const void *vx, const void *vy) {
     const block_q6_K *x = vx;
     const block_q8_K *y = vy;
-    const v128_t m4 = wasm_i8x16_const_splat(0x0f);
     const v128_t m2 = wasm_i8x16_const_splat(0x30);
     v128_t acc = wasm_f32x4_const_splat(0.0f);
     bool finite = true;
@@ -333,14 +335,16 @@ void hs_vec_dot_q6_K_q8_K_simd128(int n, float *s, const void *vx, const void *v
                 const v128_t l0 = wasm_v128_load(ql + 16 * part), l1 = wasm_v128_load(ql + 32 + 16 * part);
                 const v128_t h = wasm_v128_load(qh + 16 * part);
                 const int8_t *ap = a + 16 * part;
-                // move each 2-bit field of qh to bits 4..5 (16-bit shifts: the stray bits are masked)
-                isum = wasm_i32x4_add(isum, group_dot_q6(wasm_v128_and(l0, m4), wasm_v128_and(wasm_i16x8_shl(h, 4), m2),
-                                                         ap, s8 + part));
-                isum = wasm_i32x4_add(isum, group_dot_q6(wasm_v128_and(l1, m4), wasm_v128_and(wasm_i16x8_shl(h, 2), m2),
-                                                         ap + 32, s8 + 2 + part));
-                isum = wasm_i32x4_add(isum, group_dot_q6(hs_simd128_high_nibbles(l0), wasm_v128_and(h, m2), ap + 64, s8 + 4 + part));
-                isum = wasm_i32x4_add(isum, group_dot_q6(hs_simd128_high_nibbles(l1), wasm_v128_and(wasm_u16x8_shr(h, 2), m2),
-                                                         ap + 96, s8 + 6 + part));
+                // each 2-bit field of qh moved to bits 4..5 (16-bit shifts: the stray bits are masked)
+                const v128_t h01 = wasm_v128_and(wasm_i16x8_shl(h, 4), m2);
+                const v128_t h23 = wasm_v128_and(wasm_i16x8_shl(h, 2), m2);
+                const v128_t h45 = wasm_v128_and(h, m2), h67 = wasm_v128_and(wasm_u16x8_shr(h, 2), m2);
+                const v128_t lo0 = hs_simd128_low_nibbles(l0), lo1 = hs_simd128_low_nibbles(l1);
+                const v128_t hi0 = hs_simd128_high_nibbles(l0), hi1 = hs_simd128_high_nibbles(l1);
+                isum = wasm_i32x4_add(isum, group_dot_q6(lo0, h01, ap, s8 + part));
+                isum = wasm_i32x4_add(isum, group_dot_q6(lo1, h23, ap + 32, s8 + 2 + part));
+                isum = wasm_i32x4_add(isum, group_dot_q6(hi0, h45, ap + 64, s8 + 4 + part));
+                isum = wasm_i32x4_add(isum, group_dot_q6(hi1, h67, ap + 96, s8 + 6 + part));
             }
         }
         const float d = hs_simd128_f16_to_f32(x[i].d) * y[i].d;

@@ -1,6 +1,6 @@
 // WebAssembly SIMD128 kernels for the 32-element block formats: Q8_0 / Q8_1 quantization in both
-// of the reference's roundings (activations and weights, byte for byte) and the dot products of Q4_0, Q4_1, Q5_0, Q5_1,
-// Q8_0 and IQ4_NL weights with them.
+// of the reference's roundings (activations and weights, byte for byte) and the dot products of
+// Q4_0, Q4_1, Q5_0, Q5_1, Q8_0 and IQ4_NL weights with them.
 //
 // Dot products take four blocks per iteration: each block's integer dot is exact (see the bounds
 // at each kernel), the four are reduced into one i32x4 (lane b = block b), converted to float and
@@ -14,7 +14,7 @@
 
 #include "quant_simd128.h"
 
-// ---- Q8_0 / Q8_1 activation quantization ----
+// ---- Q8_0 / Q8_1 quantization ----
 
 // 0.5 - 2^-25, the largest float below one half. For |v| < 2^23, truncating v + copysign(this, v)
 // rounds half away from zero exactly like roundf: below a tie the sum stays under the next
@@ -141,7 +141,8 @@ void hs_vec_dot_q4_0_q8_0_simd128(int n, float *s, const void *vx, const void *v
     int i = 0;
     for (; i + 4 <= nb; i += 4) {
         const v128_t isum = hs_simd128_sum4_i32x4(block_dot_q4_0(x + i, y + i), block_dot_q4_0(x + i + 1, y + i + 1),
-                                                  block_dot_q4_0(x + i + 2, y + i + 2), block_dot_q4_0(x + i + 3, y + i + 3));
+                                                          block_dot_q4_0(x + i + 2, y + i + 2),
+                                                          block_dot_q4_0(x + i + 3, y + i + 3));
         const v128_t dx = hs_simd128_gather_f16x4(&x[i].d, sizeof *x, &probe);
         const v128_t dy = hs_simd128_gather_f16x4(&y[i].d, sizeof *y, &probe);
         acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_mul(wasm_f32x4_convert_i32x4(isum), dx), dy));
@@ -174,7 +175,8 @@ void hs_vec_dot_q4_1_q8_1_simd128(int n, float *s, const void *vx, const void *v
     int i = 0;
     for (; i + 4 <= nb; i += 4) {
         const v128_t isum = hs_simd128_sum4_i32x4(block_dot_q4_1(x + i, y + i), block_dot_q4_1(x + i + 1, y + i + 1),
-                                                  block_dot_q4_1(x + i + 2, y + i + 2), block_dot_q4_1(x + i + 3, y + i + 3));
+                                                          block_dot_q4_1(x + i + 2, y + i + 2),
+                                                          block_dot_q4_1(x + i + 3, y + i + 3));
         const v128_t dx = hs_simd128_gather_f16x4(&x[i].d, sizeof *x, &probe);
         const v128_t mx = hs_simd128_gather_f16x4(&x[i].m, sizeof *x, &probe);
         const v128_t dy = hs_simd128_gather_f16x4(&y[i].d, sizeof *y, &probe);
@@ -217,7 +219,8 @@ void hs_vec_dot_q5_0_q8_0_simd128(int n, float *s, const void *vx, const void *v
     int i = 0;
     for (; i + 4 <= nb; i += 4) {
         const v128_t isum = hs_simd128_sum4_i32x4(block_dot_q5_0(x + i, y + i), block_dot_q5_0(x + i + 1, y + i + 1),
-                                                  block_dot_q5_0(x + i + 2, y + i + 2), block_dot_q5_0(x + i + 3, y + i + 3));
+                                                          block_dot_q5_0(x + i + 2, y + i + 2),
+                                                          block_dot_q5_0(x + i + 3, y + i + 3));
         const v128_t dx = hs_simd128_gather_f16x4(&x[i].d, sizeof *x, &probe);
         const v128_t dy = hs_simd128_gather_f16x4(&y[i].d, sizeof *y, &probe);
         acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_mul(dx, dy), wasm_f32x4_convert_i32x4(isum)));
@@ -255,7 +258,8 @@ void hs_vec_dot_q5_1_q8_1_simd128(int n, float *s, const void *vx, const void *v
     int i = 0;
     for (; i + 4 <= nb; i += 4) {
         const v128_t isum = hs_simd128_sum4_i32x4(block_dot_q5_1(x + i, y + i), block_dot_q5_1(x + i + 1, y + i + 1),
-                                                  block_dot_q5_1(x + i + 2, y + i + 2), block_dot_q5_1(x + i + 3, y + i + 3));
+                                                          block_dot_q5_1(x + i + 2, y + i + 2),
+                                                          block_dot_q5_1(x + i + 3, y + i + 3));
         const v128_t dx = hs_simd128_gather_f16x4(&x[i].d, sizeof *x, &probe);
         const v128_t mx = hs_simd128_gather_f16x4(&x[i].m, sizeof *x, &probe);
         const v128_t dy = hs_simd128_gather_f16x4(&y[i].d, sizeof *y, &probe);
@@ -294,7 +298,8 @@ void hs_vec_dot_q8_0_q8_0_simd128(int n, float *s, const void *vx, const void *v
     int i = 0;
     for (; i + 4 <= nb; i += 4) {
         const v128_t isum = hs_simd128_sum4_i32x4(block_dot_q8_0(x + i, y + i), block_dot_q8_0(x + i + 1, y + i + 1),
-                                                  block_dot_q8_0(x + i + 2, y + i + 2), block_dot_q8_0(x + i + 3, y + i + 3));
+                                                          block_dot_q8_0(x + i + 2, y + i + 2),
+                                                          block_dot_q8_0(x + i + 3, y + i + 3));
         const v128_t dx = hs_simd128_gather_f16x4(&x[i].d, sizeof *x, &probe);
         const v128_t dy = hs_simd128_gather_f16x4(&y[i].d, sizeof *y, &probe);
         acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(isum), wasm_f32x4_mul(dx, dy)));

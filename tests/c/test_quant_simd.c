@@ -86,7 +86,9 @@ static void fill_floats(float *x, int n, int dist, uint64_t *st) {
         }
     }
     if (dist == DIST_TIES) {
-        for (int b = 0; b < n; b += 32) x[b + (int)(test_rand(st) % 32) % (n - b)] = (test_rand(st) & 1) ? 127.0f : -127.0f;
+        for (int b = 0; b < n; b += 32) {
+            x[b + (int)(test_rand(st) % 32) % (n - b)] = (test_rand(st) & 1) ? 127.0f : -127.0f;
+        }
     }
     if (dist == DIST_ONE_SPIKE && n > 0) x[test_rand(st) % (unsigned)n] = 7.5f;
     if (dist == DIST_SIGN_TIE) {
@@ -302,7 +304,8 @@ static void fill_raw_row(hs_type t, uint8_t *row, int n, int pattern, int mode, 
 static double magnitude_bound(hs_type t, const uint8_t *x, const uint8_t *y, int n) {
     const hs_quant_traits *tr = hs_quant_traits_ref(t), *ty = hs_quant_traits_ref(tr->vec_dot_type);
     const size_t bytes = hs_row_size(t, (uint64_t)n);
-    float *xf = malloc(n * sizeof(float)), *xs = malloc(n * sizeof(float)), *yf = malloc(n * sizeof(float));
+    const size_t floats = (size_t)n * sizeof(float);
+    float *xf = malloc(floats), *xs = malloc(floats), *yf = malloc(floats);
     uint8_t *scale_only = malloc(bytes);
     memcpy(scale_only, x, bytes);
     if (!is_float_type(t)) {
@@ -313,7 +316,9 @@ static double magnitude_bound(hs_type t, const uint8_t *x, const uint8_t *y, int
     tr->dequantize_row(scale_only, xs, n);
     ty->dequantize_row(y, yf, n);
     double bound = 0.0;
-    for (int i = 0; i < n; i++) bound += (fabs((double)xs[i]) + fabs((double)xf[i] - (double)xs[i])) * fabs((double)yf[i]);
+    for (int i = 0; i < n; i++) {
+        bound += (fabs((double)xs[i]) + fabs((double)xf[i] - (double)xs[i])) * fabs((double)yf[i]);
+    }
     if (t == HS_TYPE_Q4_1 || t == HS_TYPE_Q5_1) {
         // these use the activation's stored sum s (one f16 rounding away from sum(y))
         const block_q8_1 *yb = (const block_q8_1 *)y;
@@ -427,7 +432,8 @@ static void test_f16_specials(void) {
             float got, want;
             hs_quant_traits_get(HS_TYPE_F16)->vec_dot(N, &got, x, y);
             hs_quant_traits_ref(HS_TYPE_F16)->vec_dot(N, &want, x, y);
-            CHECK((isnan(got) && isnan(want)) || got == want, "F16 vec_dot with special at %d: %g vs %g", pos, got, want);
+            CHECK((isnan(got) && isnan(want)) || got == want, "F16 vec_dot with special at %d: %g vs %g", pos, got,
+                  want);
         }
     }
 }
@@ -494,7 +500,8 @@ static void test_dequantize(void) {
             }
             hs_quant_traits_get(t)->dequantize_row(x, a, n);
             hs_quant_traits_ref(t)->dequantize_row(x, b, n);
-            CHECK(memcmp(a, b, (size_t)n * sizeof(float)) == 0, "%s dequantize_row (n=%d) differs", hs_type_get(t)->name, n);
+            CHECK(memcmp(a, b, (size_t)n * sizeof(float)) == 0, "%s dequantize_row (n=%d) differs",
+                  hs_type_get(t)->name, n);
         }
     }
     free(x);

@@ -1,0 +1,183 @@
+// Kernel throughput: one 4096 x 4096 mat-vec (4096 vec_dot calls over a weight matrix much larger
+// than the caches, like decoding one token) per weight type, with the scalar reference table and
+// with the table in use (the SIMD128 kernels in a -msimd128 build; natively both are the reference).
+// Prints GB/s of weight bytes streamed and Gelem/s (multiply-adds), and the time to quantize one
+// 4096-element activation row; asserts nothing. Single-threaded. Arguments, if any, name the types
+// to run (e.g. "Q4_0 Q4_K").
+//
+// WebAssembly (Node):
+//   NODE_PATH=/usr/share/nodejs emcc -O3 -msimd128 -sALLOW_MEMORY_GROWTH=1 -Isrc
+//       src/quant*.c src/types.c tests/bench/bench_kernels.c -o /tmp/bench_kernels.js
+//   node --no-experimental-fetch /tmp/bench_kernels.js
+// (Node 20's built-in fetch cannot load the .wasm by path; the flag makes emcc's loader read it.)
+// Native:
+//   cc -O3 -Isrc src/quant*.c src/types.c tests/bench/bench_kernels.c -lm -o /tmp/bench_kernels
+#define _POSIX_C_SOURCE 200809L // clock_gettime under -std=c11
+
+#include <math.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "quant.h"
+#include "quant_blocks.h"
+#include "types.h"
+
+#define ROWS 4096
+#define COLS 4096
+// V8 first runs wasm in its baseline compiler and swaps in optimised code compiled on a background
+// thread; on a busy 2-core machine that can take a while, so each kernel is warmed up for a fixed
+// time before it is measured.
+#define WARMUP_SECONDS 0.3
+#define MIN_SECONDS 0.4 // per measurement
+
+static const hs_type TYPES[] = {
+    HS_TYPE_F32,  HS_TYPE_F16,  HS_TYPE_BF16, HS_TYPE_Q8_0, HS_TYPE_Q4_0, HS_TYPE_Q4_1, HS_TYPE_Q5_0,
+    HS_TYPE_Q5_1, HS_TYPE_Q2_K, HS_TYPE_Q3_K, HS_TYPE_Q4_K, HS_TYPE_Q5_K, HS_TYPE_Q6_K, HS_TYPE_IQ4_NL,
+};
+
+static double now_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static uint64_t rng_state = 0x243f6a8885a308d3ull;
+
+static uint32_t next_random(void) {
+    // xorshift64*: fast, and identical on every platform
+    rng_state ^= rng_state >> 12;
+    rng_state ^= rng_state << 25;
+    rng_state ^= rng_state >> 27;
+    return (uint32_t)((rng_state * 0x2545f4914f6cdd1dull) >> 32);
+}
+
+static float random_float(void) { return (float)next_random() / 2147483648.0f - 1.0f; } // [-1, 1)
+
+// A plausible f16 block scale (finite, normal: no slow paths).
+static hs_f16 random_scale(void) { return hs_f32_to_f16(0.001f + 0.01f * fabsf(random_float())); }
+
+// Random quants with sane scales: the kernels' speed does not depend on the values, as long as
+// floats stay finite and normal.
+static void fill_weights(hs_type t, uint8_t *w, size_t bytes) {
+    if (t == HS_TYPE_F32 || t == HS_TYPE_F16 || t == HS_TYPE_BF16) {
+        const size_t elems = bytes / (t == HS_TYPE_F32 ? 4 : 2);
+        for (size_t i = 0; i < elems; i++) {
+            const float v = random_float() * 0.1f;
+            if (t == HS_TYPE_F32) memcpy(w + 4 * i, &v, 4);
+            else if (t == HS_TYPE_F16) { const hs_f16 h = hs_f32_to_f16(v); memcpy(w + 2 * i, &h, 2); }
+            else { const hs_bf16 h = hs_f32_to_bf16(v); memcpy(w + 2 * i, &h, 2); }
+        }
+        return;
+    }
+    for (size_t i = 0; i < bytes; i += 4) {
+        const uint32_t r = next_random();
+        memcpy(w + i, &r, bytes - i < 4 ? bytes - i : 4);
+    }
+    const size_t block = hs_type_get(t)->type_size;
+    size_t scale_at[2] = {0, (size_t)-1}; // byte offsets of the f16 scale fields in a block
+    switch (t) {
+    case HS_TYPE_Q4_1: scale_at[1] = offsetof(block_q4_1, m); break;
+    case HS_TYPE_Q5_1: scale_at[1] = offsetof(block_q5_1, m); break;
+    case HS_TYPE_Q2_K: scale_at[0] = offsetof(block_q2_K, d); scale_at[1] = offsetof(block_q2_K, dmin); break;
+    case HS_TYPE_Q3_K: scale_at[0] = offsetof(block_q3_K, d); break;
+    case HS_TYPE_Q4_K: scale_at[1] = offsetof(block_q4_K, dmin); break;
+    case HS_TYPE_Q5_K: scale_at[1] = offsetof(block_q5_K, dmin); break;
+    case HS_TYPE_Q6_K: scale_at[0] = offsetof(block_q6_K, d); break;
+    default: break;
+    }
+    for (size_t b = 0; b + block <= bytes; b += block) {
+        for (int k = 0; k < 2; k++) {
+            if (scale_at[k] == (size_t)-1) continue;
+            const hs_f16 s = random_scale();
+            memcpy(w + b + scale_at[k], &s, 2);
+        }
+    }
+}
+
+static volatile float sink; // keeps the results alive
+
+// Seconds per mat-vec: the best of as many runs as fit in MIN_SECONDS, after WARMUP_SECONDS.
+static double time_matvec(hs_vec_dot_fn dot, const uint8_t *w, size_t row_bytes, const void *act, float *out) {
+    double best = 1e30, warm = 0.0, spent = 0.0;
+    for (int run = 0; run < 3 || spent < MIN_SECONDS; run++) {
+        const double t0 = now_seconds();
+        for (int r = 0; r < ROWS; r++) dot(COLS, &out[r], w + (size_t)r * row_bytes, act);
+        const double dt = now_seconds() - t0;
+        if (warm < WARMUP_SECONDS) {
+            warm += dt;
+            continue;
+        }
+        spent += dt;
+        if (dt < best) best = dt;
+    }
+    float s = 0.0f;
+    for (int r = 0; r < ROWS; r++) s += out[r];
+    sink = s;
+    return best;
+}
+
+// Seconds per activation row quantization.
+static double time_quantize(hs_quantize_row_fn quantize, const float *x, void *act) {
+    const int reps = 2000;
+    double best = 1e30;
+    for (int round = 0; round < 5; round++) {
+        const double t0 = now_seconds();
+        for (int i = 0; i < reps; i++) quantize(x, act, COLS);
+        const double dt = (now_seconds() - t0) / reps;
+        if (round > 0 && dt < best) best = dt;
+    }
+    return best;
+}
+
+int main(int argc, char **argv) {
+#ifdef __wasm_simd128__
+    const char *target = "wasm simd128";
+#elif defined(__wasm__)
+    const char *target = "wasm (no simd)";
+#else
+    const char *target = "native";
+#endif
+    printf("%d x %d mat-vec, one thread, %s; ref = scalar reference table, fast = table in use\n", ROWS, COLS, target);
+    printf("%-7s %8s | %8s %8s | %8s %8s | %7s | %9s %9s\n", "type", "MiB", "ref GB/s", "Gelem/s", "fast GB/s",
+           "Gelem/s", "speedup", "act ref", "act fast");
+    float *x = malloc(COLS * sizeof(float));
+    float *out = malloc(ROWS * sizeof(float));
+    for (int i = 0; i < COLS; i++) x[i] = random_float();
+    void *act = malloc(hs_row_size(HS_TYPE_F32, COLS));
+    for (size_t ti = 0; ti < sizeof TYPES / sizeof TYPES[0]; ti++) {
+        const hs_type t = TYPES[ti];
+        bool wanted = argc < 2;
+        for (int a = 1; a < argc; a++) wanted |= strcmp(argv[a], hs_type_get(t)->name) == 0;
+        if (!wanted) continue;
+        const hs_quant_traits *ref = hs_quant_traits_ref(t), *fast = hs_quant_traits_get(t);
+        const size_t row_bytes = hs_row_size(t, COLS);
+        uint8_t *w = malloc(row_bytes * ROWS);
+        if (!w) {
+            printf("%-7s out of memory\n", hs_type_get(t)->name);
+            continue;
+        }
+        fill_weights(t, w, row_bytes * ROWS);
+        const hs_type vt = ref->vec_dot_type;
+        const double q_ref = time_quantize(hs_quant_traits_ref(vt)->quantize_activation, x, act);
+        const double q_fast = time_quantize(hs_quant_traits_get(vt)->quantize_activation, x, act);
+        hs_quant_traits_get(vt)->quantize_activation(x, act, COLS);
+        const double t_ref = time_matvec(ref->vec_dot, w, row_bytes, act, out);
+        const double t_fast = time_matvec(fast->vec_dot, w, row_bytes, act, out);
+        const double bytes = (double)row_bytes * ROWS, elems = (double)ROWS * COLS;
+        printf("%-7s %8.1f | %8.2f %8.2f | %8.2f %8.2f | %6.1fx | %7.1fus %7.1fus\n", hs_type_get(t)->name,
+               bytes / (1024.0 * 1024.0), bytes / t_ref * 1e-9, elems / t_ref * 1e-9, bytes / t_fast * 1e-9,
+               elems / t_fast * 1e-9, t_ref / t_fast, q_ref * 1e6, q_fast * 1e6);
+        fflush(stdout);
+        free(w);
+    }
+    printf("act: quantizing one %d-element activation row to the vec_dot type (%s)\n", COLS,
+           "Q8_0/Q8_1/Q8_K/F16/BF16; F32 is a copy");
+    free(x);
+    free(out);
+    free(act);
+    return 0;
+}
