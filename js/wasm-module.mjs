@@ -1,0 +1,87 @@
+// Finding, instantiating and sharing the engine's WebAssembly module (dist/wasm/hearth-{mt,st}).
+// Works the same in Node and in a (module) Web Worker; nothing here touches the DOM.
+import { WasmHeap } from './wasm-heap.mjs';
+
+// Must equal HEARTH_WASM_MAX_THREADS in wasm/CMakeLists.txt: the mt build starts this many pthread
+// workers up front, and a thread asked for beyond them is refused rather than waited for.
+export const MAX_THREADS = 8;
+
+const isNode = typeof process === 'object' && typeof process.versions?.node === 'string';
+
+// Threads need SharedArrayBuffer, which a page only has when cross-origin isolated. Node has no
+// isolation concept and always shares memory.
+export function threadsAvailable() {
+    if (typeof SharedArrayBuffer === 'undefined') return false;
+    return isNode || globalThis.crossOriginIsolated === true;
+}
+
+export function resolveVariant(variant = 'auto') {
+    if (variant === 'auto') return threadsAvailable() ? 'mt' : 'st';
+    if (variant !== 'mt' && variant !== 'st') throw new TypeError(`variant must be 'auto', 'mt' or 'st', not '${variant}'`);
+    if (variant === 'mt' && !threadsAvailable()) {
+        throw new Error('the threaded engine needs SharedArrayBuffer (a cross-origin isolated page)');
+    }
+    return variant;
+}
+
+// Where the built files live by default: dist/wasm next to js/.
+function defaultLocate(name) {
+    return new URL(`../dist/wasm/${name}`, import.meta.url).href;
+}
+
+// One module per variant and location: a module is large, and the mt one starts its worker pool
+// when instantiated. Engines share it (each hearth_create lives in the same memory).
+const runtimes = new Map();
+
+// Resolves to {variant, module (the Emscripten module), heap (WasmHeap), maxThreads}. locateFile(name)
+// gives the URL (or, in Node, a path) of each built file: hearth-{mt,st}.{mjs,wasm},
+// hearth-mt.worker.js.
+export function loadHearthModule({ variant = 'auto', locateFile } = {}) {
+    const chosen = resolveVariant(variant);
+    const locate = locateFile ?? defaultLocate;
+    const factoryUrl = String(locate(`hearth-${chosen}.mjs`, ''));
+    const key = `${chosen} ${factoryUrl}`;
+    if (!runtimes.has(key)) {
+        const pending = instantiate(key, chosen, locate, locateFile);
+        runtimes.set(key, pending);
+        // A failed start is not cached: the next call tries again (e.g. after a network error).
+        pending.catch(() => runtimes.delete(key));
+    }
+    return runtimes.get(key);
+}
+
+// Any module already started (estimates do not care which), else the single-threaded one, the
+// cheapest to start.
+export function loadAnyHearthModule({ locateFile } = {}) {
+    if (!locateFile && runtimes.size > 0) return runtimes.values().next().value;
+    return loadHearthModule({ variant: 'st', locateFile });
+}
+
+// After a trap (out-of-bounds access, abort) nothing in the module's memory can be trusted: the
+// next loadHearthModule starts a fresh one.
+export function forgetRuntime(runtime) {
+    if (runtime.forgotten) return; // a newer runtime may already sit under the same key
+    runtime.forgotten = true;
+    runtimes.delete(runtime.key);
+}
+
+async function instantiate(key, variant, locate, locateFile) {
+    const { default: createHearthModule } = await import(String(locate(`hearth-${variant}.mjs`, '')));
+    const settings = {};
+    // Only a caller's own locateFile is passed on: without one, Emscripten finds the .wasm and the
+    // pthread worker script next to the factory through import.meta.url.
+    if (locateFile) settings.locateFile = locateFile;
+    if (isNode) {
+        // Emscripten 3.1.6 cannot read a file: URL under Node; hand it the bytes instead.
+        const { readFile } = await import('node:fs/promises');
+        const where = String(locate(`hearth-${variant}.wasm`, ''));
+        settings.wasmBinary = await readFile(where.startsWith('file:') ? new URL(where) : where);
+    }
+    const module = await createHearthModule(settings);
+    if (isNode && module.PThread) {
+        // Idle pool workers would keep Node alive forever; the process may end whenever its own
+        // work is done (a running engine call blocks the main thread anyway).
+        for (const worker of [...module.PThread.unusedWorkers, ...module.PThread.runningWorkers]) worker.unref();
+    }
+    return { key, variant, module, heap: new WasmHeap(module), maxThreads: variant === 'mt' ? MAX_THREADS : 1 };
+}
