@@ -354,6 +354,11 @@ int hearth_token_piece(const hearth_engine *e, int32_t token, char *buf, int siz
     return hs_token_piece(e->tok, token, false, buf, size);
 }
 
+int hearth_token_text(const hearth_engine *e, int32_t token, char *buf, int size) {
+    if (!e->loaded) return 0;
+    return hs_token_piece(e->tok, token, true, buf, size);
+}
+
 // ---- evaluation ----
 
 int hearth_eval(hearth_engine *e, const int32_t *tokens, int n) {

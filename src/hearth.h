@@ -75,6 +75,9 @@ int hearth_tokenize(const hearth_engine *engine, const char *text, size_t len, b
                     bool parse_special, int32_t *out, int max);
 // The bytes a token stands for (may be part of a UTF-8 character); returns the length.
 int hearth_token_piece(const hearth_engine *engine, int32_t token, char *buf, int size);
+// The same, but control tokens render as their text (e.g. "</s>", "<|im_end|>"), as chat
+// templates need for bos_token / eos_token.
+int hearth_token_text(const hearth_engine *engine, int32_t token, char *buf, int size);
 
 // ---- Evaluation ----
 // Evaluates n tokens at positions n_past .. n_past+n-1 (split into n_batch pieces) and keeps

@@ -236,6 +236,10 @@ static void test_split(void) {
     char info[4096];
     hearth_model_info_json(e, info, sizeof info);
     CHECK(strstr(info, "\"shards\":2") != NULL, "info: %s", info);
+    char piece[32];
+    int text_len = hearth_token_text(e, 2, piece, sizeof piece);
+    CHECK(text_len == 4 && memcmp(piece, "</s>", 4) == 0 && hearth_token_piece(e, 2, piece, sizeof piece) == 0,
+          "control token text: %d", text_len);
     // Only the first shard present: a clear error.
     remove(tmp_path("story-00002-of-00002.gguf"));
     CHECK(hearth_load_file(e, tmp_path("story-00001-of-00002.gguf"), NULL, NULL) != 0 &&
