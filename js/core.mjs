@@ -62,7 +62,7 @@ export class EngineCore {
         checkInt('nThreads', nThreads, 1);
         checkInt('nCtx', nCtx, 0);
         checkInt('nBatch', nBatch, 1);
-        if (!(kvType in KV_TYPES)) throw new TypeError(`kvType must be 'f16' or 'f32', not '${kvType}'`);
+        if (!Object.hasOwn(KV_TYPES, kvType)) throw new TypeError(`kvType must be 'f16' or 'f32', not '${kvType}'`);
         const runtime = await loadHearthModule({ variant, locateFile });
         const threads = Math.min(nThreads, runtime.maxThreads);
         const ptr = runtime.module._hearth_wasm_create(threads, nCtx, nBatch, KV_TYPES[kvType]) >>> 0;

@@ -181,12 +181,13 @@ export async function downloadFile(options) {
             record = (await store.updateFile(id, { sha256: String(o.sha256).toLowerCase() })) ?? record;
         }
         if (ownMeter) meter.total = record.size;
-        const counted = { bytes: 0 };
+        const counted = { bytes: 0, resumed: 0 };
         try {
             return await fetchChunks(store, record, o, meter, counted);
         } catch (err) {
             if (err instanceof FileChangedError && round < o.maxRestarts && !signal?.aborted) {
                 meter.retract(counted.bytes);
+                meter.resumedFrom -= counted.resumed;
                 await store.deleteChunks(id);
                 record = null;
                 continue;
@@ -204,6 +205,7 @@ async function fetchChunks(store, record, o, meter, counted) {
     const resumed = bytesOfChunks(record, present);
     meter.addResumed(resumed);
     counted.bytes += resumed;
+    counted.resumed += resumed;
 
     const remaining = record.size - resumed;
     const room = await store.estimate();
@@ -222,6 +224,22 @@ async function fetchChunks(store, record, o, meter, counted) {
         await store.putChunk(id, index, bytes);
         present.add(index);
         hasher?.add(index, bytes);
+    };
+
+    // A chunk whose ETag differs from the file's: the file changed, unless a fresh probe still
+    // gives the old ETag (then this server's ETags vary per answer and are not compared again).
+    let etagsReliable = true;
+    let reprobe = null; // one probe answers every chunk that saw a different ETag meanwhile
+    const checkEtag = async (etag) => {
+        if (!etagsReliable || !record.etag || !etag || etag === record.etag) return;
+        reprobe ??= probeFile(record.url, {
+            fetch: o.fetch, signal: o.signal, timeoutMs: o.timeoutMs, retries: o.retries, retryBaseMs: o.retryBaseMs, allowedOrigins: o.allowedOrigins,
+        });
+        const now = await reprobe;
+        if (now.etag !== record.etag || now.size !== record.size) {
+            throw new FileChangedError(`its ETag changed from ${record.etag} to ${now.etag}`);
+        }
+        etagsReliable = false;
     };
 
     const pool = new AbortController();
@@ -245,8 +263,7 @@ async function fetchChunks(store, record, o, meter, counted) {
             if (res.status === 200) throw new RangeIgnoredError(res, request);
             if (res.status === 416) throw new FileChangedError(`HTTP 416 for bytes ${start}-${end}: the file is now shorter than ${record.size} bytes`);
             if (res.status !== 206) throw statusError(res, record.url);
-            const etag = etagOf(res);
-            if (record.etag && etag && etag !== record.etag) throw new FileChangedError(`its ETag changed from ${record.etag} to ${etag}`);
+            await checkEtag(etagOf(res));
             const range = parseContentRange(res.headers.get('content-range'));
             if (!range || range.start === null) throw new TransientError('BAD_RANGE', `a 206 answer without a valid Content-Range for bytes ${start}-${end}`);
             if (range.total !== null && range.total !== record.size) throw new FileChangedError(`its size changed from ${record.size} to ${range.total} bytes`);
@@ -296,7 +313,7 @@ async function fetchChunks(store, record, o, meter, counted) {
     try {
         await Promise.all(Array.from({ length: Math.min(o.concurrency, Math.max(1, queue.length)) }, worker));
         if (failure instanceof RangeIgnoredError) {
-            await streamWhole(record, o, meter, present, stored, failure.request, counted);
+            await streamWhole(record, o, meter, present, stored, failure.request, counted, checkEtag);
         } else if (failure) {
             throw failure;
         }
@@ -323,8 +340,12 @@ async function fetchChunks(store, record, o, meter, counted) {
         }
         verified = true;
     }
-    const done = (await store.updateFile(id, { complete: true, verified, lastUsed: Date.now(), completedAt: Date.now() })) ??
-        { ...record, complete: true, verified };
+    const done = await store.updateFile(id, { complete: true, verified, lastUsed: Date.now(), completedAt: Date.now() });
+    if (!done) {
+        // Deleted from the cache (another tab, the cache list) while it downloaded.
+        await store.deleteChunks(id);
+        throw new DownloadError('DELETED', `${record.name} was deleted from the model cache during its download`);
+    }
     meter.report();
     return done;
 }
@@ -333,7 +354,7 @@ async function fetchChunks(store, record, o, meter, counted) {
  * The server ignored Range: read the whole file as one stream, storing the chunks still missing
  * as they fill up (the bytes of stored ones are skipped). Retried like a chunk.
  */
-async function streamWhole(record, o, meter, present, stored, firstRequest, counted) {
+async function streamWhole(record, o, meter, present, stored, firstRequest, counted, checkEtag) {
     const n = chunkCount(record);
     let first = firstRequest;
     await withRetries(async () => {
@@ -348,8 +369,7 @@ async function streamWhole(record, o, meter, present, stored, firstRequest, coun
             checkRedirect(record.url, res, { allowedOrigins: o.allowedOrigins });
             if (!res.ok) throw statusError(res, record.url);
             if (res.status !== 200) throw new TransientError('BAD_RANGE', `HTTP ${res.status} for the whole file`);
-            const etag = etagOf(res);
-            if (record.etag && etag && etag !== record.etag) throw new FileChangedError(`its ETag changed from ${record.etag} to ${etag}`);
+            await checkEtag(etagOf(res));
             const announced = contentLengthOf(res);
             if (announced !== null && announced !== record.size && !hasEncoding(res)) {
                 throw new FileChangedError(`the server now sends ${announced} bytes instead of ${record.size}`);

@@ -1,12 +1,14 @@
 // A model's metadata and memory estimate before it is downloaded: the GGUF header is fetched
 // with growing Range requests (1 MiB first, then as much as the engine's estimate says it needs,
-// at least double) and handed to EngineCore.estimate. The result says whether the model fits
+// at least double) and handed to EngineCore.estimate. A split model's shard headers are all
+// read and merged into one (js/gguf-header.mjs), since the first shard lacks the others' tensors. The result says whether the model fits
 // the 4 GiB WebAssembly memory and the storage quota, naming both numbers when it does not, so
 // the page can refuse it before a byte of the body is downloaded.
 import { DownloadError, abortError } from './delivery-errors.mjs';
-import { timedFetch, checkRedirect, statusError, etagOf, parseContentRange, TransientError } from './http.mjs';
+import { timedFetch, checkRedirect, statusError, etagOf, parseContentRange, TransientError, finalError } from './http.mjs';
 import { withRetries } from './retry.mjs';
 import { shardNames, expandShards, resolveSource, probeFile } from './hub.mjs';
+import { parseGgufHeader, mergeShardHeaders } from './gguf-header.mjs';
 import { checkModelFits, WASM_MEMORY_LIMIT } from '../worker/fits.mjs';
 
 export const FIRST_HEADER_BYTES = 1024 * 1024;
@@ -60,11 +62,64 @@ export async function readHeaderWith(readRange, size, { estimate = defaultEstima
     throw new DownloadError('BAD_HEADER', `${label}: the GGUF header keeps growing past ${header.byteLength} bytes`);
 }
 
+/** One shard's header bytes, grown (doubling) until they parse. */
+async function shardHeader({ readRange, size, label }, { firstBytes = FIRST_HEADER_BYTES, signal }) {
+    let header = new Uint8Array(0);
+    let want = Math.min(firstBytes, size);
+    for (let round = 0; round < 2 * MAX_ROUNDS; round++) {
+        if (signal?.aborted) throw abortError(signal);
+        if (want > header.byteLength) header = concat(header, await readRange(header.byteLength, want));
+        let parsed;
+        try {
+            parsed = parseGgufHeader(header);
+        } catch (err) {
+            throw new DownloadError('BAD_HEADER', `${label}: ${err.message}`);
+        }
+        if (parsed.status === 'ok') return { parsed, bytes: header.byteLength };
+        if (header.byteLength >= size) throw new DownloadError('BAD_HEADER', `${label}: the file ends inside its GGUF header`);
+        want = Math.min(size, header.byteLength * 2);
+    }
+    throw new DownloadError('BAD_HEADER', `${label}: the GGUF header keeps growing past ${header.byteLength} bytes`);
+}
+
+/**
+ * The estimate of a model from its shards' headers: one shard as readHeaderWith does; several
+ * merged into the header of one equivalent file first.
+ * @param {Array<{readRange: (start: number, end: number) => Promise<Uint8Array>, size: number, label?: string}>} shards
+ * @returns {Promise<{estimate: object, headerBytes: number}>}
+ */
+export async function readModelHeader(shards, { estimate = defaultEstimate, nCtx = 0, firstBytes, signal, label = 'the model' } = {}) {
+    if (shards.length === 1) {
+        return readHeaderWith(shards[0].readRange, shards[0].size, { estimate, nCtx, firstBytes, signal, label: shards[0].label ?? label });
+    }
+    const parsed = [];
+    let headerBytes = 0;
+    for (let i = 0; i < shards.length; i++) {
+        const { parsed: p, bytes } = await shardHeader({ label: `${label} (part ${i + 1} of ${shards.length})`, ...shards[i] }, { firstBytes, signal });
+        parsed.push(p);
+        headerBytes += bytes;
+    }
+    const merged = mergeShardHeaders(parsed, shards.map((s) => s.size));
+    const result = await estimate(merged.header, merged.size, nCtx);
+    if (!result || typeof result !== 'object') throw new DownloadError('BAD_HEADER', `${label}: the engine could not read the header`);
+    if (result.error) throw new DownloadError('BAD_HEADER', `${label}: ${result.error}`);
+    if (!result.memory) throw new DownloadError('BAD_HEADER', `${label}: the merged header of its ${shards.length} parts is incomplete`);
+    return { estimate: { ...result, shards: shards.length, file_bytes: shards.reduce((n, s) => n + s.size, 0) }, headerBytes };
+}
+
 /**
  * Bytes [start, end) of a URL with one Range request (retried when transient). A server that
  * ignores Range is read up to `end` and cut. Also reports the file's total size and ETag.
  */
-export async function fetchRange(url, start, end, { fetch: fetchImpl, signal, timeoutMs = 30000, retries = 3, retryBaseMs = 1000, allowedOrigins } = {}) {
+export async function fetchRange(url, start, end, options = {}) {
+    try {
+        return await fetchRangeOnce(url, start, end, options);
+    } catch (err) {
+        throw finalError(err, url, options.signal);
+    }
+}
+
+async function fetchRangeOnce(url, start, end, { fetch: fetchImpl, signal, timeoutMs = 30000, retries = 3, retryBaseMs = 1000, allowedOrigins } = {}) {
     return withRetries(async () => {
         const request = await timedFetch(url, { headers: { Range: `bytes=${start}-${end - 1}` }, cache: 'no-store', redirect: 'follow' },
             { fetchImpl, idleMs: timeoutMs, signal });
@@ -143,25 +198,11 @@ function result(estimate, extra, { memoryLimit, downloadBytes, storageAvailable 
     };
 }
 
-/**
- * The header and estimate of a remote model (a URL or {repo, file, revision, hubUrl}): the
- * engine's estimate fields (architecture, name, parameters, type, memory {total, ...}, ...)
- * plus fileSize, headerBytes, etag, downloadBytes (all shards), storageAvailable, fits,
- * problems and refusal (a message naming the numbers, or null).
- * @param {any} source
- * @param {{signal?: AbortSignal, nCtx?: number, estimate?: Function, fetch?: typeof fetch, store?: any,
- *   memoryLimit?: number, firstBytes?: number, timeoutMs?: number, retries?: number, retryBaseMs?: number}} [options]
- */
-export async function readHeaderFromUrl(source, options = {}) {
-    const resolved = resolveSource(source);
-    if (resolved.kind !== 'url') return readHeaderFromBlob(resolved.blob, options);
-    const url = resolved.url;
-    const net = { fetch: options.fetch, signal: options.signal, timeoutMs: options.timeoutMs, retries: options.retries, retryBaseMs: options.retryBaseMs, allowedOrigins: options.allowedOrigins };
-    const firstBytes = options.firstBytes ?? FIRST_HEADER_BYTES;
+/** A shard at a URL as readModelHeader wants it: its size, and its bytes through Range requests. */
+async function urlShard(url, name, net, firstBytes) {
     // The first read also tells the size; a file shorter than firstBytes comes back whole.
     const first = await fetchRange(url, 0, firstBytes, net);
-    let size = first.total;
-    if (size === null) size = (await probeFile(url, net)).size;
+    const size = first.total ?? (await probeFile(url, net)).size;
     const initial = first.bytes.subarray(0, Math.min(first.bytes.byteLength, size));
     const readRange = async (start, end) => {
         if (end <= initial.byteLength) return initial.subarray(start, end);
@@ -170,18 +211,34 @@ export async function readHeaderFromUrl(source, options = {}) {
         const { bytes } = await fetchRange(url, from, end, net);
         return concat(head, bytes);
     };
-    const { estimate, headerBytes } = await readHeaderWith(readRange, size, {
-        estimate: options.estimate, nCtx: options.nCtx, firstBytes, signal: options.signal, label: resolved.name,
+    return { url, label: name, size, etag: first.etag, readRange };
+}
+
+/**
+ * The header and estimate of a remote model (a URL or {repo, file, revision, hubUrl}; a split
+ * model from any of its shards): the engine's estimate fields (architecture, name, parameters,
+ * type, memory {total, ...}, ...) plus url and fileSize (of the first shard), shardSizes,
+ * totalSize, headerBytes, etag, downloadBytes,
+ * storageAvailable, fits, problems and refusal (a message naming the numbers, or null).
+ * @param {any} source
+ * @param {{signal?: AbortSignal, nCtx?: number, estimate?: Function, fetch?: typeof fetch, store?: any,
+ *   memoryLimit?: number, firstBytes?: number, timeoutMs?: number, retries?: number, retryBaseMs?: number}} [options]
+ */
+export async function readHeaderFromUrl(source, options = {}) {
+    const resolved = resolveSource(source);
+    if (resolved.kind !== 'url') return readHeaderFromBlob(resolved.blob, options);
+    const net = { fetch: options.fetch, signal: options.signal, timeoutMs: options.timeoutMs, retries: options.retries, retryBaseMs: options.retryBaseMs, allowedOrigins: options.allowedOrigins };
+    const firstBytes = options.firstBytes ?? FIRST_HEADER_BYTES;
+    const shards = [];
+    for (const shard of expandShards(resolved)) shards.push(await urlShard(shard.url, shard.name, net, firstBytes));
+    const { estimate, headerBytes } = await readModelHeader(shards, {
+        estimate: options.estimate, nCtx: options.nCtx, firstBytes, signal: options.signal, label: shards[0].label,
     });
-    // A split model downloads every shard: their sizes from one-byte probes.
-    let downloadBytes = size;
-    const shards = expandShards(resolved);
-    if (shards.length > 1) {
-        downloadBytes = 0;
-        for (const shard of shards) downloadBytes += shard.url === url ? size : (await probeFile(shard.url, net)).size;
-    }
-    return result(estimate, { url, name: estimate?.name ?? resolved.name, fileName: resolved.name, fileSize: size, headerBytes, etag: first.etag, shards: shards.length },
-        { memoryLimit: options.memoryLimit, downloadBytes, storageAvailable: await storageRoom(options.store) });
+    const size = shards.reduce((n, s) => n + s.size, 0);
+    return result(estimate, {
+        url: shards[0].url, name: estimate?.name ?? resolved.name, fileName: shards[0].label, fileSize: shards[0].size, headerBytes,
+        etag: shards[0].etag, shards: shards.length, shardSizes: shards.map((x) => x.size), totalSize: size,
+    }, { memoryLimit: options.memoryLimit, downloadBytes: size, storageAvailable: await storageRoom(options.store) });
 }
 
 /** The same for a File/Blob the user picked (nothing to download, so no storage check). */

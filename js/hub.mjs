@@ -3,7 +3,7 @@
 // identity (ETag) of a remote file from a one-byte Range request; the shards of a split GGUF
 // (name-00001-of-00003.gguf → all three); and a repository's files from the Hub's tree API.
 import { DownloadError, abortError } from './delivery-errors.mjs';
-import { timedFetch, checkRedirect, statusError, etagOf, totalSizeOf, contentLengthOf, parseContentRange } from './http.mjs';
+import { timedFetch, checkRedirect, statusError, etagOf, totalSizeOf, contentLengthOf, parseContentRange, finalError } from './http.mjs';
 import { withRetries } from './retry.mjs';
 
 export const DEFAULT_HUB = 'https://huggingface.co';
@@ -106,7 +106,15 @@ export function expandShards(resolved) {
  * total; X-Linked-Etag or ETag). Follows redirects only to allowed origins (see redirectAllowed).
  * @returns {Promise<{size: number, etag: string | null, finalUrl: string, acceptsRanges: boolean}>}
  */
-export async function probeFile(url, { fetch: fetchImpl = globalThis.fetch, signal, timeoutMs = 30000, retries = 3, retryBaseMs = 1000, allowedOrigins } = {}) {
+export async function probeFile(url, options = {}) {
+    try {
+        return await probeOnce(url, options);
+    } catch (err) {
+        throw finalError(err, url, options.signal);
+    }
+}
+
+async function probeOnce(url, { fetch: fetchImpl = globalThis.fetch, signal, timeoutMs = 30000, retries = 3, retryBaseMs = 1000, allowedOrigins } = {}) {
     return withRetries(async () => {
         const request = await timedFetch(url, { headers: { Range: 'bytes=0-0' }, cache: 'no-store', redirect: 'follow' },
             { fetchImpl, idleMs: timeoutMs, signal });
@@ -130,14 +138,20 @@ export async function probeFile(url, { fetch: fetchImpl = globalThis.fetch, sign
     }, { retries, baseMs: retryBaseMs, signal });
 }
 
-async function fetchJson(url, { fetch: fetchImpl = globalThis.fetch, signal, timeoutMs = 30000 }) {
-    const request = await timedFetch(url, { headers: { Accept: 'application/json' } }, { fetchImpl, idleMs: timeoutMs, signal });
-    const res = request.response;
+async function fetchJson(url, { fetch: fetchImpl = globalThis.fetch, signal, timeoutMs = 30000, retries = 2, retryBaseMs = 1000 }) {
     try {
-        if (!res.ok) throw statusError(res, url);
-        return { body: await res.json(), link: res.headers.get('link') };
-    } finally {
-        request.done();
+        return await withRetries(async () => {
+            const request = await timedFetch(url, { headers: { Accept: 'application/json' } }, { fetchImpl, idleMs: timeoutMs, signal });
+            const res = request.response;
+            try {
+                if (!res.ok) throw statusError(res, url);
+                return { body: await res.json(), link: res.headers.get('link') };
+            } finally {
+                request.done();
+            }
+        }, { retries, baseMs: retryBaseMs, signal });
+    } catch (err) {
+        throw finalError(err, url, signal);
     }
 }
 
@@ -154,14 +168,14 @@ function nextLink(link) {
  * A repository's files from the Hub's tree API (every page):
  * [{type, path, size, oid, lfs?: {oid (sha256), size}}].
  */
-export async function listRepoTree(repo, { hubUrl = DEFAULT_HUB, revision = 'main', path = '', recursive = true, signal, fetch, timeoutMs } = {}) {
+export async function listRepoTree(repo, { hubUrl = DEFAULT_HUB, revision = 'main', path = '', recursive = true, signal, fetch, timeoutMs, retries, retryBaseMs } = {}) {
     const base = `${cleanBase(hubUrl)}/api/models/${encodePath(repo)}/tree/${encodeURIComponent(revision)}${path ? `/${encodePath(path)}` : ''}`;
     let url = recursive ? `${base}?recursive=true` : base;
     const out = [];
     for (let page = 0; url; page++) {
         if (page >= MAX_TREE_PAGES) throw new Error(`${repo}: the file list goes on past ${MAX_TREE_PAGES} pages`);
         if (signal?.aborted) throw abortError(signal);
-        const { body, link } = await fetchJson(url, { fetch, signal, timeoutMs });
+        const { body, link } = await fetchJson(url, { fetch, signal, timeoutMs, retries, retryBaseMs });
         if (!Array.isArray(body)) throw new Error(`${repo}: the Hub's tree API did not answer a list`);
         out.push(...body);
         const next = nextLink(link);
@@ -192,11 +206,11 @@ export async function listGgufFiles(repo, options = {}) {
  * sha256 (the LFS oid) of each of these files of one repository folder, from the tree API:
  * Map path → hex. Files the Hub keeps outside LFS have none.
  */
-export async function lfsHashes({ repo, revision = 'main', hubUrl = DEFAULT_HUB }, paths, { signal, fetch, timeoutMs } = {}) {
+export async function lfsHashes({ repo, revision = 'main', hubUrl = DEFAULT_HUB }, paths, { signal, fetch, timeoutMs, retries, retryBaseMs } = {}) {
     const dirs = new Set(paths.map((p) => (p.includes('/') ? p.slice(0, p.lastIndexOf('/')) : '')));
     const out = new Map();
     for (const dir of dirs) {
-        const tree = await listRepoTree(repo, { hubUrl, revision, path: dir, recursive: false, signal, fetch, timeoutMs });
+        const tree = await listRepoTree(repo, { hubUrl, revision, path: dir, recursive: false, signal, fetch, timeoutMs, retries, retryBaseMs });
         for (const e of tree) if (e.type === 'file' && e.lfs?.oid && paths.includes(e.path)) out.set(e.path, e.lfs.oid);
     }
     return out;

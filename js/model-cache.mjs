@@ -84,7 +84,8 @@ export async function fetchModel(source, options) {
     let hashes = new Map();
     if (verify && model.hub) {
         try {
-            hashes = await lfsHashes(model.hub, model.shards.map((s) => s.hub.file), { signal, fetch: o.fetch, timeoutMs: o.timeoutMs });
+            hashes = await lfsHashes(model.hub, model.shards.map((s) => s.hub.file),
+                { signal, fetch: o.fetch, timeoutMs: o.timeoutMs, retries: 1, retryBaseMs: o.retryBaseMs });
         } catch (err) {
             if (signal?.aborted || isAbortError(err)) throw abortError(signal);
             // No tree API (a plain file server): the size check still applies.

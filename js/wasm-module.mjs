@@ -42,7 +42,7 @@ export function loadHearthModule({ variant = 'auto', locateFile } = {}) {
     const factoryUrl = String(locate(`hearth-${chosen}.mjs`, ''));
     const key = `${chosen} ${factoryUrl}`;
     if (!runtimes.has(key)) {
-        const pending = instantiate(key, chosen, locate, locateFile);
+        const pending = instantiate(key, chosen, factoryUrl, locate, locateFile);
         runtimes.set(key, pending);
         // A failed start is not cached: the next call tries again (e.g. after a network error).
         pending.catch(() => runtimes.delete(key));
@@ -65,8 +65,8 @@ export function forgetRuntime(runtime) {
     runtimes.delete(runtime.key);
 }
 
-async function instantiate(key, variant, locate, locateFile) {
-    const { default: createHearthModule } = await import(String(locate(`hearth-${variant}.mjs`, '')));
+async function instantiate(key, variant, factoryUrl, locate, locateFile) {
+    const { default: createHearthModule } = await import(factoryUrl);
     const settings = {};
     // Only a caller's own locateFile is passed on: without one, Emscripten finds the .wasm and the
     // pthread worker script next to the factory through import.meta.url.

@@ -19,13 +19,21 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j"$JOBS"
 
 echo "== wasm build"
-scripts/build-wasm.sh
+if [ -x scripts/build-wasm.sh ]; then
+    scripts/build-wasm.sh
+else
+    emcmake cmake -S . -B build-wasm >/dev/null
+    cmake --build build-wasm -j"$JOBS"
+fi
 
 args=(--app-port "$PORT" --app-root .)
-url="http://127.0.0.1:$PORT/web/"
+base="http://127.0.0.1:$PORT"
+query=""
+model=""
 if [ -d "$MODELS" ]; then
     args+=(--models "$MODELS" --port "$HUB_PORT")
-    url="$url?hub=http://127.0.0.1:$HUB_PORT"
+    query="?hub=http://127.0.0.1:$HUB_PORT"
+    model="&repo=local/stories260K&file=stories260K-Q8_0.gguf"
     echo "== local Hub server on http://127.0.0.1:$HUB_PORT over $MODELS"
 else
     echo "== no models folder at $MODELS: the app will use the public Hugging Face Hub"
@@ -33,9 +41,9 @@ fi
 
 cat <<EOF
 
-  Hearth chat:   $url
-  Embedding:     http://127.0.0.1:$PORT/demo/embed.html${MODELS:+ (add ?hub=...&repo=...&file=...)}
-  Custom element http://127.0.0.1:$PORT/demo/element.html
+  Hearth chat:     $base/web/$query
+  Embedding (API): $base/demo/embed.html$query$model
+  <hearth-chat>:   $base/demo/element.html$query$model
 
   Ctrl+C stops the servers.
 EOF

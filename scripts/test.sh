@@ -23,6 +23,15 @@ echo "== C tests compiled to WebAssembly (SIMD128 kernels) under Node"
 scripts/ensure-deps.sh wasm
 scripts/test-wasm-c.sh
 
+echo "== WebAssembly engine (threaded and single-thread builds) under Node"
+scripts/test-wasm.sh
+
+echo "== model delivery: Hub-protocol server, resumable download, IndexedDB store (Node and Chromium)"
+scripts/test-browser.sh
+
+echo "== public JS API and worker: Node and Chromium"
+scripts/test-api.sh
+
 echo "== fuzz smoke run (libFuzzer, ASan + UBSan)"
 scripts/fuzz.sh 25
 

@@ -125,7 +125,10 @@ export class Session {
     async chat({ messages, params = {} }, job) {
         const core = this.requireModel();
         const info = this.model.info;
-        const piece = (id) => (Number.isInteger(id) && id >= 0 ? utf8.decode(core.tokenPiece(id)) : '');
+        // Templates want the special tokens' text ("<s>", "</s>"): asked for with {special: true}.
+        // A core that renders control tokens as '' still works for BOS (tokenize adds it) but
+        // loses eos_token inside earlier turns.
+        const piece = (id) => (Number.isInteger(id) && id >= 0 ? utf8.decode(core.tokenPiece(id, { special: true })) : '');
         const bosToken = piece(info.bos);
         const { text, usedFallback } = await renderChat({
             template: this.options.chatTemplate ?? core.chatTemplate(),

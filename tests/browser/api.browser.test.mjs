@@ -161,6 +161,22 @@ test('a cached model loads again with the Hub unreachable', T, async () => {
     }
 });
 
+test('a File the user picked is read into the engine directly, not cached', T, async () => {
+    const r = await inPage(env.isolated, async ({ url, prompt }) => {
+        const { createEngine, listCachedModels } = await import('/js/index.mjs');
+        const bytes = await (await fetch(url)).arrayBuffer();
+        const engine = createEngine();
+        const info = await engine.load(new File([bytes], 'picked.gguf'));
+        let text = '';
+        for await (const item of engine.generate(prompt, { maxTokens: 64, temperature: 0 })) text += item.text;
+        await engine.dispose();
+        return { source: info.source, text, cached: (await listCachedModels()).length };
+    }, { url: `${env.hub.url}/local/stories260K/resolve/main/stories260K-f32.gguf`, prompt: env.reference.prompt });
+    assert.equal(r.source, 'picked.gguf');
+    assert.equal(r.text, env.reference.generated_text);
+    assert.equal(r.cached, 0);
+});
+
 test('a model over the memory limit is refused before its download', T, async () => {
     env.hub.clearLog();
     const r = await inPage(env.isolated, async ({ hubUrl }) => {

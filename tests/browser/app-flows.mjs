@@ -2,9 +2,16 @@
 // file, download and load it, send a message, stop a reply, start a new chat.
 import assert from 'node:assert/strict';
 
-export async function waitForApp(page) {
-    await page.waitForFunction(() => ['true', 'failed'].includes(document.documentElement.dataset.ready), null, { timeout: 30000 });
-    assert.equal(await page.evaluate(() => document.documentElement.dataset.ready), 'true', 'the app started');
+/** Waits until the app has started; survives the one reload the service worker may cause. */
+export async function waitForApp(page, { timeout = 30000 } = {}) {
+    const deadline = Date.now() + timeout;
+    let state;
+    while (Date.now() < deadline) {
+        state = await page.evaluate(() => document.documentElement.dataset.ready).catch(() => 'navigating');
+        if (state === 'true' || state === 'failed') break;
+        await page.waitForTimeout(100);
+    }
+    assert.equal(state, 'true', `the app started (${state}): ${await page.textContent('#error-text').catch(() => '')}`);
 }
 
 export async function openPanelIfCollapsed(page) {

@@ -104,9 +104,9 @@ test('a File/Blob header is read from its slices', async () => {
 });
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
-const haveCore = existsSync(join(ROOT, 'js/core.mjs'));
+const haveCore = existsSync(join(ROOT, 'js/core.mjs')) && existsSync(join(ROOT, 'dist/wasm/hearth-st.wasm'));
 
-test('the real engine estimate for stories260K (when the wasm build exists)', { skip: haveCore ? false : 'js/core.mjs is not built yet' }, async () => {
+test('the real engine estimate for stories260K (when the wasm build exists)', { skip: haveCore ? false : 'no wasm build in dist/wasm' }, async () => {
     const info = await readHeaderFromUrl({ repo: 'local/stories260K', file: STORIES_F32, hubUrl: hub.url }, FAST);
     assert.equal(info.architecture, 'llama');
     assert.ok(info.memory.total > 0);
@@ -114,4 +114,47 @@ test('the real engine estimate for stories260K (when the wasm build exists)', { 
     const blob = new File([await readFile(join(STORIES_DIR, STORIES_F32))], STORIES_F32);
     const fromBlob = await readHeaderFromBlob(blob);
     assert.equal(fromBlob.memory.total, info.memory.total);
+});
+
+test('a split model: every shard\'s header is read and merged; the real estimate equals the whole file\'s', { skip: haveCore ? false : 'no wasm build in dist/wasm' }, async () => {
+    const { mkdtemp, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { writeSplitGguf } = await import('../server/gguf-split.mjs');
+    const dir = await mkdtemp(join(tmpdir(), 'hearth-split-header-'));
+    const splitHub = await startHub({ repos: { 't/split': dir } });
+    try {
+        await writeSplitGguf(join(STORIES_DIR, STORIES_F32), dir, 's', 3);
+        const whole = await readHeaderFromUrl({ repo: 'local/stories260K', file: STORIES_F32, hubUrl: hub.url }, FAST);
+        const split = await readHeaderFromUrl({ repo: 't/split', file: 's-00003-of-00003.gguf', hubUrl: splitHub.url }, FAST);
+        assert.equal(split.shards, 3);
+        assert.equal(split.architecture, whole.architecture);
+        assert.equal(split.parameters, whole.parameters);
+        assert.equal(split.memory.weights, whole.memory.weights);
+        assert.equal(split.memory.total, whole.memory.total);
+        assert.equal(split.shardSizes.length, 3);
+        assert.equal(split.downloadBytes, split.shardSizes.reduce((a, b) => a + b));
+        assert.ok(split.url.endsWith('s-00001-of-00003.gguf'));
+        assert.equal(split.fileSize, split.shardSizes[0]);
+    } finally {
+        await splitHub.close();
+        await rm(dir, { recursive: true, force: true });
+    }
+});
+
+test('GGUF headers in JS: need more bytes, not GGUF, merge offsets', async () => {
+    const { parseGgufHeader, mergeShardHeaders } = await import('../../js/gguf-header.mjs');
+    const { splitGguf } = await import('../server/gguf-split.mjs');
+    const bytes = new Uint8Array(await readFile(join(STORIES_DIR, STORIES_F32)));
+    const whole = parseGgufHeader(bytes);
+    assert.equal(whole.status, 'ok');
+    assert.equal(whole.tensors.length, 48);
+    assert.equal(parseGgufHeader(bytes.subarray(0, 1000)).status, 'need_more');
+    assert.throws(() => parseGgufHeader(new TextEncoder().encode('not a model at all')), /not a GGUF/);
+    const shards = splitGguf(bytes, 4);
+    const merged = mergeShardHeaders(shards.map((s) => parseGgufHeader(s)), shards.map((s) => s.byteLength));
+    const again = parseGgufHeader(merged.header);
+    assert.equal(again.tensors.length, 48);
+    assert.deepEqual(again.tensors.map((t) => [t.name, t.offset]), whole.tensors.map((t) => [t.name, t.offset]),
+        'the merged offsets are the original file\'s');
+    assert.equal(merged.size, bytes.byteLength);
 });

@@ -27,7 +27,7 @@
 // Each subfolder of --models becomes the repository local/<folder>; --repo owner/name=DIR adds one.
 import http from 'node:http';
 import { createHash } from 'node:crypto';
-import { open, readdir, stat } from 'node:fs/promises';
+import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -71,22 +71,24 @@ class RepoFile {
         this.source = source; // {file: absolute path} | {bytes: Uint8Array}
         this.size = source.bytes ? source.bytes.byteLength : undefined;
         this.sha = source.bytes ? sha256Hex(source.bytes) : undefined;
+        this.gitOid = undefined;
     }
 
     async info() {
         if (this.size === undefined) this.size = (await stat(this.source.file)).size;
         if (this.sha === undefined) this.sha = await sha256OfFile(this.source.file);
+        if (this.gitOid === undefined) {
+            // The git blob id: of the LFS pointer for LFS files, of the content for the others.
+            const blob = this.isLfs
+                ? new TextEncoder().encode(`version https://git-lfs.github.com/spec/v1\noid sha256:${this.sha}\nsize ${this.size}\n`)
+                : this.source.bytes ?? (await readFile(this.source.file));
+            this.gitOid = createHash('sha1').update(`blob ${blob.byteLength}\0`).update(blob).digest('hex');
+        }
         return this;
     }
 
     get isLfs() {
         return LFS_EXTENSIONS.test(this.path) || this.size > 10 * 1024 * 1024;
-    }
-
-    /** The git blob id: of the LFS pointer for LFS files, of the content otherwise (content of small files only). */
-    get gitOid() {
-        const pointer = `version https://git-lfs.github.com/spec/v1\noid sha256:${this.sha}\nsize ${this.size}\n`;
-        return createHash('sha1').update(`blob ${pointer.length}\0`).update(pointer).digest('hex');
     }
 
     /** Yields the bytes start..end (inclusive) in pieces of at most PIECE. */
@@ -157,6 +159,7 @@ export class HubServer {
     constructor({ repos = {}, faults = [], treePageSize = 1000 } = {}) {
         this.repoConfig = repos;
         this.repos = null; // Map name → Map path → RepoFile, built on first use
+        this.bySha = new Map(); // sha256 → RepoFile, for the CDN paths
         this.treePageSize = treePageSize;
         this.log = [];
         this.sockets = new Set();
@@ -411,16 +414,11 @@ export class HubServer {
 
     async serveCdn(req, res, entry, sha) {
         const repos = await this.loadRepos();
-        let file = null;
-        for (const files of repos.values()) {
-            for (const f of files.values()) {
-                if (f.sha === sha || (f.sha === undefined && (await f.info()).sha === sha)) {
-                    file = f;
-                    break;
-                }
-            }
-            if (file) break;
+        if (!this.bySha.has(sha)) {
+            // Files are hashed on first use: index every one once, then look up.
+            for (const files of repos.values()) for (const f of files.values()) this.bySha.set((await f.info()).sha, f);
         }
+        const file = this.bySha.get(sha) ?? null;
         const faults = this.faultsFor('cdn', entry.path);
         entry.faults = faults.map((f) => f.type);
         if (this.answerFault(res, entry, faults)) return;

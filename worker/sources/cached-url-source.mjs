@@ -3,7 +3,7 @@
 // loaded without touching the network.
 import { openDefaultStore } from '../../js/store.mjs';
 import { fetchModel, cachedModel, modelShards, readModelChunks } from '../../js/model-cache.mjs';
-import { readHeaderFromUrl, readHeaderWith } from '../../js/header.mjs';
+import { readHeaderFromUrl, readModelHeader } from '../../js/header.mjs';
 
 // Bytes [start, end) of a cached file, from its stored chunks.
 function cachedRange(store, fileId) {
@@ -31,9 +31,9 @@ export async function cachedUrlSource(source) {
         shards: model ? model.files.map((f) => ({ size: f.size })) : null,
         async inspect({ nCtx, estimate, signal }) {
             if (model) {
-                const first = model.files[0];
-                const { estimate: result } = await readHeaderWith(cachedRange(store, first.id), first.size,
-                    { nCtx, estimate, signal, label: name });
+                // Every shard's header (a split model's first shard lacks the others' tensors).
+                const shards = model.files.map((f) => ({ readRange: cachedRange(store, f.id), size: f.size, label: f.name }));
+                const { estimate: result } = await readModelHeader(shards, { nCtx, estimate, signal, label: name });
                 return { ...result, downloadBytes: 0 };
             }
             // Not cached: the header over the network, and the room the download needs.
