@@ -32,6 +32,9 @@ scripts/test-browser.sh
 echo "== public JS API and worker: Node and Chromium"
 scripts/test-api.sh
 
+echo "== chat app, embedding, offline PWA (Chromium)"
+scripts/test-app.sh
+
 echo "== fuzz smoke run (libFuzzer, ASan + UBSan)"
 scripts/fuzz.sh 25
 

@@ -9,12 +9,12 @@ const ROLE_NAMES = { user: 'You', assistant: 'Assistant' };
 export function describeStats(stats) {
     if (!stats) return '';
     const parts = [];
-    if (stats.completionTokens !== undefined) parts.push(`${stats.completionTokens} tokens`);
+    if (stats.completionTokens !== undefined) parts.push(`${stats.completionTokens} token${stats.completionTokens === 1 ? '' : 's'}`);
     if (stats.tokensPerSecond) parts.push(`${stats.tokensPerSecond.toFixed(1)} tok/s`);
     if (stats.promptMs !== undefined) {
-        const reused = stats.cachedTokens ? ` (${stats.cachedTokens} reused)` : '';
-        const count = stats.promptTokens !== undefined ? `${stats.promptTokens} tok in ` : '';
-        parts.push(`prompt ${count}${formatMs(stats.promptMs)}${reused}`);
+        const count = stats.promptTokens !== undefined ? `${stats.promptTokens} tok ` : '';
+        const reused = stats.cachedTokens ? `(${stats.cachedTokens} reused) ` : '';
+        parts.push(`prompt ${count}${reused}in ${formatMs(stats.promptMs)}`);
     }
     if (stats.decodeMs !== undefined) parts.push(`decode ${formatMs(stats.decodeMs)}`);
     if (stats.stopped) parts.push('stopped');
@@ -49,6 +49,7 @@ export function createChatView() {
             },
             setStats(value) {
                 stats.textContent = describeStats(value);
+                scrollToEnd();
             },
         };
     }

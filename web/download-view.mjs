@@ -23,9 +23,13 @@ export function createDownloadView({ onCancel }) {
             }
             const percent = total > 0 ? ` (${Math.floor((100 * loaded) / total)}%)` : '';
             // The engine reports the download, then the copy into its memory ('load').
-            const name = phase === 'load' ? 'Loading into memory: ' : file ? `Downloading ${file}: ` : '';
-            label.textContent = `${name}${formatBytes(loaded)} of ${total > 0 ? formatBytes(total) : '?'}${percent}`
-                + (phase === 'load' ? '' : ` · ${formatRate(rate)} · ${eta !== undefined && loaded < total ? `${formatDuration(eta)} left` : 'almost done'}`);
+            const what = phase === 'load' ? 'Loading into memory' : `Downloading${file ? ` ${file}` : ''}`;
+            let speed = '';
+            if (phase !== 'load') {
+                const left = loaded >= total ? 'finishing' : Number.isFinite(eta) ? `${formatDuration(eta)} left` : 'estimating time left';
+                speed = ` · ${formatRate(rate)} · ${left}`;
+            }
+            label.textContent = `${what}: ${formatBytes(loaded)} of ${total > 0 ? formatBytes(total) : '?'}${percent}${speed}`;
             if (resumedFrom > 0) {
                 resume.hidden = false;
                 resume.textContent = `Resumed an interrupted download from ${formatBytes(resumedFrom)}.`;

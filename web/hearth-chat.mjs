@@ -83,8 +83,16 @@ class HearthChat extends HTMLElement {
     }
 
     disconnectedCallback() {
-        this.#engine?.dispose?.();
-        this.#engine = null;
+        // Moving the element fires disconnect then connect: free the engine only if it stays out.
+        queueMicrotask(() => {
+            if (this.isConnected || !this.#engine) return;
+            this.#engine.dispose();
+            this.#engine = null;
+            this.#history = [];
+            Object.assign(this.#parts.load, { hidden: false, disabled: false });
+            this.#parts.send.disabled = true;
+            this.#parts.status.textContent = 'No model loaded.';
+        });
     }
 
     #fail(error, context) {

@@ -20,7 +20,8 @@ function setPanelOpen(open) {
 
 /** After the service worker controls the page, let it cache what this first visit loaded. */
 async function cacheWhatWasLoaded() {
-    const registration = await navigator.serviceWorker?.ready;
+    if (!navigator.serviceWorker) return;
+    const registration = await Promise.race([navigator.serviceWorker.ready, new Promise((r) => setTimeout(r, 10000))]);
     const urls = [location.href, ...performance.getEntriesByType('resource').map((entry) => entry.name)];
     registration?.active?.postMessage({ type: 'cache-urls', urls });
 }
@@ -44,6 +45,9 @@ async function start() {
     const models = createModelController({
         config,
         engineHost,
+        onUnloaded() {
+            loadedLabel = null;
+        },
         onLoaded({ label, info }) {
             loadedLabel = label;
             const params = typeof info?.parameters === 'number' ? `, ${formatCount(info.parameters)} parameters` : '';

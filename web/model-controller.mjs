@@ -32,7 +32,7 @@ function cacheItem(entry) {
     };
 }
 
-export function createModelController({ config, engineHost, onLoaded }) {
+export function createModelController({ config, engineHost, onLoaded, onUnloaded }) {
     const repoInput = byId('repo-input');
     const filePicker = byId('file-picker');
     const fileSelect = byId('file-select');
@@ -120,6 +120,9 @@ export function createModelController({ config, engineHost, onLoaded }) {
         loadButton.disabled = true;
         download.start(label);
         byId('model-status').textContent = `Loading ${label}…`;
+        // The engine drops its current model as a load begins: no chat until this one is in.
+        current = null;
+        onUnloaded();
         try {
             const engine = await engineHost.get();
             await engine.load(engineSource(source), {
@@ -135,8 +138,9 @@ export function createModelController({ config, engineHost, onLoaded }) {
             onLoaded({ label, info });
             return true;
         } catch (error) {
-            byId('model-status').textContent = current ? `Loaded ${current.label.split('/').pop()}` : 'No model loaded';
-            showError(error, loading.signal.aborted ? 'Download cancelled' : `Could not load ${label}`);
+            byId('model-status').textContent = 'No model loaded';
+            if (loading.signal.aborted) showError(new Error(`Download of ${label} cancelled; press Load again to resume it.`));
+            else showError(error, `Could not load ${label}`);
             return false;
         } finally {
             loading = null;
