@@ -3,7 +3,8 @@
 // JavaScript cannot easily fill C structs, and without WASM_BIGINT a uint64_t parameter becomes
 // two i32 halves at the JS boundary. So options and sampling parameters arrive as plain scalars,
 // 64-bit sizes arrive as doubles (exact up to 2^53 bytes), and JSON comes back as one malloc'ed
-// string rather than the size-then-fill pair of calls.
+// string rather than the size-then-fill pair of calls. Loading also works around an Emscripten
+// limit on growing the heap (see grow_heap_in_steps).
 #include <math.h>
 #include <stdlib.h>
 
@@ -19,7 +20,27 @@ hearth_engine *hearth_wasm_create(int n_threads, int n_ctx, int n_batch, int kv_
     return hearth_create(&opts);
 }
 
+// Emscripten 3.1.6's sbrk() takes a signed 32-bit increment, so malloc cannot grow the heap by
+// 2 GiB or more at once, and a shard's weights are one allocation (the loader's arena). Growing the
+// heap in smaller steps and freeing them leaves one free block at the top of the heap, which the
+// arena is then carved from without a large sbrk.
+#define HEAP_STEP ((uint64_t)1 << 30)
+#define MAX_STEPS 4 // 4 GiB, the most the module may have
+
+static void grow_heap_in_steps(uint64_t bytes) {
+    void *blocks[MAX_STEPS];
+    int n = 0;
+    for (uint64_t have = 0; have < bytes && n < MAX_STEPS; have += HEAP_STEP) {
+        uint64_t step = bytes - have < HEAP_STEP ? bytes - have : HEAP_STEP;
+        void *p = malloc((size_t)step);
+        if (!p) break; // the arena's own allocation then reports the shortage
+        blocks[n++] = p;
+    }
+    while (n > 0) free(blocks[--n]);
+}
+
 int hearth_wasm_load_shard_begin(hearth_engine *engine, double shard_size) {
+    if (shard_size >= (double)HEAP_STEP) grow_heap_in_steps((uint64_t)shard_size);
     return hearth_load_shard_begin(engine, (uint64_t)shard_size);
 }
 
