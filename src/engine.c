@@ -72,28 +72,23 @@ const char *hearth_last_error(const hearth_engine *e) { return e->err; }
 
 int hearth_set_threads(hearth_engine *e, int n_threads) {
     if (n_threads < 1) return fail(e, "thread count must be at least 1, got %d", n_threads);
-    hs_threadpool *pool = hs_threadpool_create(n_threads);
-    if (!pool) return fail(e, "could not create a pool of %d threads", n_threads);
-    // The scores scratch is per thread: rebuild the context's buffers for the new count.
-    if (e->loaded) {
-        hs_context old = e->ctx;
-        hs_context fresh;
-        char err[256];
-        if (!hs_context_init(&fresh, &e->model, pool, old.n_ctx, old.n_batch, old.kv_f16, err, sizeof err)) {
-            hs_threadpool_free(pool);
-            return fail(e, "%s", err);
-        }
-        size_t kv_half = hs_context_kv_bytes(&e->model, old.n_ctx, old.kv_f16) / 2;
-        memcpy(fresh.k_cache, old.k_cache, kv_half);
-        memcpy(fresh.v_cache, old.v_cache, kv_half);
-        memcpy(fresh.logits, old.logits, (size_t)e->model.n_vocab * sizeof(float));
-        fresh.n_past = old.n_past;
-        hs_context_free(&e->ctx);
-        e->ctx = fresh;
-    }
+    // The old workers go first: in WebAssembly threads come from a fixed pool, which may not
+    // hold the old and the new pool at once.
     hs_threadpool_free(e->pool);
-    e->pool = pool;
-    e->opts.n_threads = n_threads;
+    e->pool = hs_threadpool_create(n_threads);
+    if (!e->pool) e->pool = hs_threadpool_create(1);
+    if (!e->pool) return fail(e, "could not create a thread pool");
+    int got = hs_threadpool_size(e->pool);
+    e->opts.n_threads = got;
+    if (e->loaded) {
+        // Only the attention scores scratch is per thread; the KV cache stays as it is.
+        float *scores = realloc(e->ctx.scores, (size_t)got * (size_t)e->ctx.n_ctx * sizeof(float));
+        if (!scores) return fail(e, "out of memory for %d threads' attention scratch", got);
+        e->ctx.scores = scores;
+        e->ctx.pool = e->pool;
+        e->ctx.mm.pool = e->pool;
+    }
+    if (got < n_threads) return fail(e, "only %d of %d threads could be started", got, n_threads);
     return 0;
 }
 

@@ -269,6 +269,22 @@ static void test_context_overflow(void) {
     hearth_free(e);
 }
 
+// Changing the thread count mid-conversation keeps the cache; results do not depend on how the
+// rows are split across threads, so the logits are bit-identical.
+static void test_set_threads(void) {
+    hearth_engine *one = hearth_create(NULL), *switched = hearth_create(NULL);
+    CHECK(hearth_load_file(one, shared_path(STORIES), NULL, NULL) == 0 &&
+          hearth_load_file(switched, shared_path(STORIES), NULL, NULL) == 0, "load");
+    int32_t ids[6] = {1, 403, 407, 261, 378, 432};
+    CHECK(hearth_eval(one, ids, 6) == 0 && hearth_eval(switched, ids, 3) == 0, "eval");
+    CHECK(hearth_set_threads(switched, 2) == 0, "set_threads 2: %s", hearth_last_error(switched));
+    CHECK(hearth_eval(switched, ids + 3, 3) == 0 && hearth_n_past(switched) == 6, "eval after switch");
+    CHECK(memcmp(hearth_logits(one), hearth_logits(switched), 512 * sizeof(float)) == 0, "logits differ after set_threads");
+    CHECK(hearth_set_threads(switched, 0) != 0, "0 threads accepted");
+    hearth_free(one);
+    hearth_free(switched);
+}
+
 static void test_estimate(void) {
     size_t size;
     uint8_t *data = (uint8_t *)read_file(shared_path(STORIES), &size);
@@ -293,6 +309,7 @@ int main(void) {
     test_malformed_models();
     test_split();
     test_context_overflow();
+    test_set_threads();
     test_estimate();
     snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
     if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", tmpdir);
