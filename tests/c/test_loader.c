@@ -277,7 +277,9 @@ static void test_set_threads(void) {
           hearth_load_file(switched, shared_path(STORIES), NULL, NULL) == 0, "load");
     int32_t ids[6] = {1, 403, 407, 261, 378, 432};
     CHECK(hearth_eval(one, ids, 6) == 0 && hearth_eval(switched, ids, 3) == 0, "eval");
-    CHECK(hearth_set_threads(switched, 2) == 0, "set_threads 2: %s", hearth_last_error(switched));
+    // Builds without pthreads (single-thread WebAssembly) say so and go on with one thread.
+    CHECK(hearth_set_threads(switched, 2) == 0 || strstr(hearth_last_error(switched), "only 1 of 2 threads"),
+          "set_threads 2: %s", hearth_last_error(switched));
     CHECK(hearth_eval(switched, ids + 3, 3) == 0 && hearth_n_past(switched) == 6, "eval after switch");
     CHECK(memcmp(hearth_logits(one), hearth_logits(switched), 512 * sizeof(float)) == 0, "logits differ after set_threads");
     CHECK(hearth_set_threads(switched, 0) != 0, "0 threads accepted");
