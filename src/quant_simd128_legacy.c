@@ -123,204 +123,116 @@ static inline v128_t block_dot_small(v128_t lo, v128_t hi, const int8_t *a) {
     return wasm_i32x4_extadd_pairwise_i16x8(p);
 }
 
-// ---- Q4_0 x Q8_0 ----
+// ---- the loop every legacy kernel shares ----
 
-// Weights q - 8 in -8..7.
-static inline v128_t block_dot_q4_0(const block_q4_0 *x, const block_q8_0 *y) {
-    v128_t lo, hi;
-    unpack_nibbles(x->qs, &lo, &hi);
-    const v128_t eight = wasm_i8x16_const_splat(8);
-    return block_dot_small(wasm_i8x16_sub(lo, eight), wasm_i8x16_sub(hi, eight), y->qs);
-}
+// Block decoders: the integer dot of one weight block with one activation block as four i32
+// lanes. aux carries a per-kernel constant (IQ4_NL's level table).
+typedef v128_t (*block_dot_fn)(const void *x, const void *y, v128_t aux);
 
-void hs_vec_dot_q4_0_q8_0_simd128(int n, float *s, const void *vx, const void *vy) {
-    const block_q4_0 *x = vx;
-    const block_q8_0 *y = vy;
-    const int nb = n / QK8_0;
+// Every x block starts with its f16 scale d (and Q4_1/Q5_1 follow it with the min m); every
+// activation block starts with d (Q8_1 follows it with s = d * sum). Four blocks per step: their
+// integer sums are scaled in one f32x4. int_first picks the reference's order of the float
+// products ((isum * dx) * dy for Q4_0, (dx * dy) * isum for the others), so that short rows give
+// the reference's bits.
+static inline __attribute__((always_inline)) void vec_dot_blocks(
+    int n, float *s, const void *vx, const void *vy, size_t x_stride, size_t y_stride, bool with_min, bool int_first,
+    block_dot_fn block_dot, v128_t aux, hs_vec_dot_fn reference) {
+    const uint8_t *x = vx, *y = vy;
+    const int nb = n / 32;
     v128_t acc = wasm_f32x4_const_splat(0.0f), probe = wasm_i32x4_const_splat(0);
     int i = 0;
     for (; i + 4 <= nb; i += 4) {
-        const v128_t isum = hs_simd128_sum4_i32x4(block_dot_q4_0(x + i, y + i), block_dot_q4_0(x + i + 1, y + i + 1),
-                                                          block_dot_q4_0(x + i + 2, y + i + 2),
-                                                          block_dot_q4_0(x + i + 3, y + i + 3));
-        const v128_t dx = hs_simd128_gather_f16x4(&x[i].d, sizeof *x, &probe);
-        const v128_t dy = hs_simd128_gather_f16x4(&y[i].d, sizeof *y, &probe);
-        acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_mul(wasm_f32x4_convert_i32x4(isum), dx), dy));
-    }
-    if (hs_simd128_probe_hit(probe)) { // an infinite or NaN scale: let the reference say what it gives
-        hs_vec_dot_q4_0_q8_0_ref(n, s, vx, vy);
-        return;
-    }
-    float tail = 0.0f;
-    for (; i < nb; i++) {
-        const int isum = hs_simd128_hsum_i32x4(block_dot_q4_0(x + i, y + i));
-        tail += (float)isum * hs_simd128_f16_to_f32(x[i].d) * hs_simd128_f16_to_f32(y[i].d);
-    }
-    *s = hs_simd128_hsum_f32x4(acc) + tail;
-}
-
-// ---- Q4_1 x Q8_1 ----
-
-static inline v128_t block_dot_q4_1(const block_q4_1 *x, const block_q8_1 *y) {
-    v128_t lo, hi;
-    unpack_nibbles(x->qs, &lo, &hi); // 0..15
-    return block_dot_small(lo, hi, y->qs);
-}
-
-void hs_vec_dot_q4_1_q8_1_simd128(int n, float *s, const void *vx, const void *vy) {
-    const block_q4_1 *x = vx;
-    const block_q8_1 *y = vy;
-    const int nb = n / QK8_1;
-    v128_t acc = wasm_f32x4_const_splat(0.0f), probe = wasm_i32x4_const_splat(0);
-    int i = 0;
-    for (; i + 4 <= nb; i += 4) {
-        const v128_t isum = hs_simd128_sum4_i32x4(block_dot_q4_1(x + i, y + i), block_dot_q4_1(x + i + 1, y + i + 1),
-                                                          block_dot_q4_1(x + i + 2, y + i + 2),
-                                                          block_dot_q4_1(x + i + 3, y + i + 3));
-        const v128_t dx = hs_simd128_gather_f16x4(&x[i].d, sizeof *x, &probe);
-        const v128_t mx = hs_simd128_gather_f16x4(&x[i].m, sizeof *x, &probe);
-        const v128_t dy = hs_simd128_gather_f16x4(&y[i].d, sizeof *y, &probe);
-        const v128_t sy = hs_simd128_gather_f16x4(&y[i].s, sizeof *y, &probe);
-        const v128_t term = wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_mul(dx, dy), wasm_f32x4_convert_i32x4(isum)),
-                                           wasm_f32x4_mul(mx, sy));
+        const uint8_t *xb = x + (size_t)i * x_stride, *yb = y + (size_t)i * y_stride;
+        const v128_t isum = wasm_f32x4_convert_i32x4(hs_simd128_sum4_i32x4(
+            block_dot(xb, yb, aux), block_dot(xb + x_stride, yb + y_stride, aux),
+            block_dot(xb + 2 * x_stride, yb + 2 * y_stride, aux), block_dot(xb + 3 * x_stride, yb + 3 * y_stride, aux)));
+        const v128_t dx = hs_simd128_gather_f16x4(xb, x_stride, &probe);
+        const v128_t dy = hs_simd128_gather_f16x4(yb, y_stride, &probe);
+        v128_t term = int_first ? wasm_f32x4_mul(wasm_f32x4_mul(isum, dx), dy) : wasm_f32x4_mul(wasm_f32x4_mul(dx, dy), isum);
+        if (with_min) {
+            const v128_t mx = hs_simd128_gather_f16x4(xb + 2, x_stride, &probe);
+            const v128_t sy = hs_simd128_gather_f16x4(yb + 2, y_stride, &probe);
+            term = wasm_f32x4_add(term, wasm_f32x4_mul(mx, sy));
+        }
         acc = wasm_f32x4_add(acc, term);
     }
     if (hs_simd128_probe_hit(probe)) { // an infinite or NaN scale: let the reference say what it gives
-        hs_vec_dot_q4_1_q8_1_ref(n, s, vx, vy);
+        reference(n, s, vx, vy);
         return;
     }
     float tail = 0.0f;
     for (; i < nb; i++) {
-        const int isum = hs_simd128_hsum_i32x4(block_dot_q4_1(x + i, y + i));
-        tail += (hs_simd128_f16_to_f32(x[i].d) * hs_simd128_f16_to_f32(y[i].d)) * (float)isum +
-                hs_simd128_f16_to_f32(x[i].m) * hs_simd128_f16_to_f32(y[i].s);
+        const uint8_t *xb = x + (size_t)i * x_stride, *yb = y + (size_t)i * y_stride;
+        const float isum = (float)hs_simd128_hsum_i32x4(block_dot(xb, yb, aux));
+        const float dx = hs_simd128_f16_to_f32(((const hs_f16 *)xb)[0]), dy = hs_simd128_f16_to_f32(((const hs_f16 *)yb)[0]);
+        float term = int_first ? isum * dx * dy : (dx * dy) * isum;
+        if (with_min) term += hs_simd128_f16_to_f32(((const hs_f16 *)xb)[1]) * hs_simd128_f16_to_f32(((const hs_f16 *)yb)[1]);
+        tail += term;
     }
     *s = hs_simd128_hsum_f32x4(acc) + tail;
 }
 
-// ---- Q5_0 x Q8_0 ----
+// ---- the block decoders ----
 
-// Weights (nibble | fifth bit << 4) - 16 in -16..15, formed as nibble - 16 where the bit is clear.
-static inline v128_t block_dot_q5_0(const block_q5_0 *x, const block_q8_0 *y) {
+// Q4_0: weights q - 8 in -8..7.
+static inline v128_t block_dot_q4_0(const void *vx, const void *vy, v128_t aux) {
+    (void)aux;
+    const block_q4_0 *x = vx;
+    v128_t lo, hi;
+    unpack_nibbles(x->qs, &lo, &hi);
+    const v128_t eight = wasm_i8x16_const_splat(8);
+    return block_dot_small(wasm_i8x16_sub(lo, eight), wasm_i8x16_sub(hi, eight), ((const block_q8_0 *)vy)->qs);
+}
+
+// Q4_1: weights 0..15 (the min is added through the activations' sums).
+static inline v128_t block_dot_q4_1(const void *vx, const void *vy, v128_t aux) {
+    (void)aux;
+    const block_q4_1 *x = vx;
+    v128_t lo, hi;
+    unpack_nibbles(x->qs, &lo, &hi);
+    return block_dot_small(lo, hi, ((const block_q8_1 *)vy)->qs);
+}
+
+// Q5_0: weights (nibble | fifth bit << 4) - 16 in -16..15, formed as nibble - 16 where the bit is clear.
+static inline v128_t block_dot_q5_0(const void *vx, const void *vy, v128_t aux) {
+    (void)aux;
+    const block_q5_0 *x = vx;
     v128_t lo, hi, lo_set, hi_set;
     unpack_nibbles(x->qs, &lo, &hi);
     unpack_fifth_bits(x->qh, &lo_set, &hi_set);
     const v128_t sixteen = wasm_i8x16_const_splat(16);
     lo = wasm_i8x16_sub(lo, wasm_v128_andnot(sixteen, lo_set));
     hi = wasm_i8x16_sub(hi, wasm_v128_andnot(sixteen, hi_set));
-    return block_dot_small(lo, hi, y->qs);
+    return block_dot_small(lo, hi, ((const block_q8_0 *)vy)->qs);
 }
 
-void hs_vec_dot_q5_0_q8_0_simd128(int n, float *s, const void *vx, const void *vy) {
-    const block_q5_0 *x = vx;
-    const block_q8_0 *y = vy;
-    const int nb = n / QK8_0;
-    v128_t acc = wasm_f32x4_const_splat(0.0f), probe = wasm_i32x4_const_splat(0);
-    int i = 0;
-    for (; i + 4 <= nb; i += 4) {
-        const v128_t isum = hs_simd128_sum4_i32x4(block_dot_q5_0(x + i, y + i), block_dot_q5_0(x + i + 1, y + i + 1),
-                                                          block_dot_q5_0(x + i + 2, y + i + 2),
-                                                          block_dot_q5_0(x + i + 3, y + i + 3));
-        const v128_t dx = hs_simd128_gather_f16x4(&x[i].d, sizeof *x, &probe);
-        const v128_t dy = hs_simd128_gather_f16x4(&y[i].d, sizeof *y, &probe);
-        acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_mul(dx, dy), wasm_f32x4_convert_i32x4(isum)));
-    }
-    if (hs_simd128_probe_hit(probe)) { // an infinite or NaN scale: let the reference say what it gives
-        hs_vec_dot_q5_0_q8_0_ref(n, s, vx, vy);
-        return;
-    }
-    float tail = 0.0f;
-    for (; i < nb; i++) {
-        const int isum = hs_simd128_hsum_i32x4(block_dot_q5_0(x + i, y + i));
-        tail += (hs_simd128_f16_to_f32(x[i].d) * hs_simd128_f16_to_f32(y[i].d)) * (float)isum;
-    }
-    *s = hs_simd128_hsum_f32x4(acc) + tail;
-}
-
-// ---- Q5_1 x Q8_1 ----
-
-// Weights nibble | fifth bit << 4 in 0..31.
-static inline v128_t block_dot_q5_1(const block_q5_1 *x, const block_q8_1 *y) {
+// Q5_1: weights nibble | fifth bit << 4 in 0..31.
+static inline v128_t block_dot_q5_1(const void *vx, const void *vy, v128_t aux) {
+    (void)aux;
+    const block_q5_1 *x = vx;
     v128_t lo, hi, lo_set, hi_set;
     unpack_nibbles(x->qs, &lo, &hi);
     unpack_fifth_bits(x->qh, &lo_set, &hi_set);
     const v128_t sixteen = wasm_i8x16_const_splat(16);
     lo = wasm_v128_or(lo, wasm_v128_and(lo_set, sixteen));
     hi = wasm_v128_or(hi, wasm_v128_and(hi_set, sixteen));
-    return block_dot_small(lo, hi, y->qs);
+    return block_dot_small(lo, hi, ((const block_q8_1 *)vy)->qs);
 }
 
-void hs_vec_dot_q5_1_q8_1_simd128(int n, float *s, const void *vx, const void *vy) {
-    const block_q5_1 *x = vx;
-    const block_q8_1 *y = vy;
-    const int nb = n / QK8_1;
-    v128_t acc = wasm_f32x4_const_splat(0.0f), probe = wasm_i32x4_const_splat(0);
-    int i = 0;
-    for (; i + 4 <= nb; i += 4) {
-        const v128_t isum = hs_simd128_sum4_i32x4(block_dot_q5_1(x + i, y + i), block_dot_q5_1(x + i + 1, y + i + 1),
-                                                          block_dot_q5_1(x + i + 2, y + i + 2),
-                                                          block_dot_q5_1(x + i + 3, y + i + 3));
-        const v128_t dx = hs_simd128_gather_f16x4(&x[i].d, sizeof *x, &probe);
-        const v128_t mx = hs_simd128_gather_f16x4(&x[i].m, sizeof *x, &probe);
-        const v128_t dy = hs_simd128_gather_f16x4(&y[i].d, sizeof *y, &probe);
-        const v128_t sy = hs_simd128_gather_f16x4(&y[i].s, sizeof *y, &probe);
-        const v128_t term = wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_mul(dx, dy), wasm_f32x4_convert_i32x4(isum)),
-                                           wasm_f32x4_mul(mx, sy));
-        acc = wasm_f32x4_add(acc, term);
-    }
-    if (hs_simd128_probe_hit(probe)) { // an infinite or NaN scale: let the reference say what it gives
-        hs_vec_dot_q5_1_q8_1_ref(n, s, vx, vy);
-        return;
-    }
-    float tail = 0.0f;
-    for (; i < nb; i++) {
-        const int isum = hs_simd128_hsum_i32x4(block_dot_q5_1(x + i, y + i));
-        tail += (hs_simd128_f16_to_f32(x[i].d) * hs_simd128_f16_to_f32(y[i].d)) * (float)isum +
-                hs_simd128_f16_to_f32(x[i].m) * hs_simd128_f16_to_f32(y[i].s);
-    }
-    *s = hs_simd128_hsum_f32x4(acc) + tail;
-}
-
-// ---- Q8_0 x Q8_0 ----
-
-// Both operands may be -128 in a file, and two products of 2^14 overflow an i16 lane, so each
-// product vector is widened on its own.
-static inline v128_t block_dot_q8_0(const block_q8_0 *x, const block_q8_0 *y) {
+// Q8_0: both operands may be -128 in a file, and two products of 2^14 overflow an i16 lane, so
+// each product vector is widened on its own.
+static inline v128_t block_dot_q8_0(const void *vx, const void *vy, v128_t aux) {
+    (void)aux;
+    const block_q8_0 *x = vx, *y = vy;
     return wasm_i32x4_add(hs_simd128_dot_i8x16(wasm_v128_load(x->qs), wasm_v128_load(y->qs)),
                           hs_simd128_dot_i8x16(wasm_v128_load(x->qs + 16), wasm_v128_load(y->qs + 16)));
 }
 
-void hs_vec_dot_q8_0_q8_0_simd128(int n, float *s, const void *vx, const void *vy) {
-    const block_q8_0 *x = vx;
+// IQ4_NL: weights from the 16-entry level table (aux) by i8x16.swizzle, one lookup per lane. The
+// levels reach -127, so only two products (<= 127 * 128 each) may share an i16 lane before widening.
+static inline v128_t block_dot_iq4_nl(const void *vx, const void *vy, v128_t levels) {
+    const block_iq4_nl *x = vx;
     const block_q8_0 *y = vy;
-    const int nb = n / QK8_0;
-    v128_t acc = wasm_f32x4_const_splat(0.0f), probe = wasm_i32x4_const_splat(0);
-    int i = 0;
-    for (; i + 4 <= nb; i += 4) {
-        const v128_t isum = hs_simd128_sum4_i32x4(block_dot_q8_0(x + i, y + i), block_dot_q8_0(x + i + 1, y + i + 1),
-                                                          block_dot_q8_0(x + i + 2, y + i + 2),
-                                                          block_dot_q8_0(x + i + 3, y + i + 3));
-        const v128_t dx = hs_simd128_gather_f16x4(&x[i].d, sizeof *x, &probe);
-        const v128_t dy = hs_simd128_gather_f16x4(&y[i].d, sizeof *y, &probe);
-        acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(isum), wasm_f32x4_mul(dx, dy)));
-    }
-    if (hs_simd128_probe_hit(probe)) { // an infinite or NaN scale: let the reference say what it gives
-        hs_vec_dot_q8_0_q8_0_ref(n, s, vx, vy);
-        return;
-    }
-    float tail = 0.0f;
-    for (; i < nb; i++) {
-        const int isum = hs_simd128_hsum_i32x4(block_dot_q8_0(x + i, y + i));
-        tail += (float)isum * (hs_simd128_f16_to_f32(x[i].d) * hs_simd128_f16_to_f32(y[i].d));
-    }
-    *s = hs_simd128_hsum_f32x4(acc) + tail;
-}
-
-// ---- IQ4_NL x Q8_0 ----
-
-// Weights from the 16-entry level table by i8x16.swizzle (one table lookup per lane). The levels
-// reach -127, so only two products (<= 127 * 128 each) may share an i16 lane before widening.
-static inline v128_t block_dot_iq4_nl(const block_iq4_nl *x, const block_q8_0 *y, v128_t levels) {
     v128_t lo, hi;
     unpack_nibbles(x->qs, &lo, &hi);
     lo = wasm_i8x16_swizzle(levels, lo);
@@ -330,31 +242,38 @@ static inline v128_t block_dot_iq4_nl(const block_iq4_nl *x, const block_q8_0 *y
                           wasm_i32x4_extadd_pairwise_i16x8(hs_simd128_mul_add_i8x16(hi, y1)));
 }
 
-void hs_vec_dot_iq4_nl_q8_0_simd128(int n, float *s, const void *vx, const void *vy) {
-    const block_iq4_nl *x = vx;
-    const block_q8_0 *y = vy;
-    const int nb = n / QK4_NL;
-    const v128_t levels = wasm_v128_load(hs_kvalues_iq4nl);
-    v128_t acc = wasm_f32x4_const_splat(0.0f), probe = wasm_i32x4_const_splat(0);
-    int i = 0;
-    for (; i + 4 <= nb; i += 4) {
-        const v128_t isum = hs_simd128_sum4_i32x4(
-            block_dot_iq4_nl(x + i, y + i, levels), block_dot_iq4_nl(x + i + 1, y + i + 1, levels),
-            block_dot_iq4_nl(x + i + 2, y + i + 2, levels), block_dot_iq4_nl(x + i + 3, y + i + 3, levels));
-        const v128_t dx = hs_simd128_gather_f16x4(&x[i].d, sizeof *x, &probe);
-        const v128_t dy = hs_simd128_gather_f16x4(&y[i].d, sizeof *y, &probe);
-        acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_mul(dy, dx), wasm_f32x4_convert_i32x4(isum)));
-    }
-    if (hs_simd128_probe_hit(probe)) { // an infinite or NaN scale: let the reference say what it gives
-        hs_vec_dot_iq4_nl_q8_0_ref(n, s, vx, vy);
-        return;
-    }
-    float tail = 0.0f;
-    for (; i < nb; i++) {
-        const int isum = hs_simd128_hsum_i32x4(block_dot_iq4_nl(x + i, y + i, levels));
-        tail += (hs_simd128_f16_to_f32(y[i].d) * hs_simd128_f16_to_f32(x[i].d)) * (float)isum;
-    }
-    *s = hs_simd128_hsum_f32x4(acc) + tail;
+// ---- the kernels ----
+
+static const v128_t NO_AUX = {0};
+
+void hs_vec_dot_q4_0_q8_0_simd128(int n, float *s, const void *x, const void *y) {
+    vec_dot_blocks(n, s, x, y, sizeof(block_q4_0), sizeof(block_q8_0), false, true, block_dot_q4_0, NO_AUX,
+                   hs_vec_dot_q4_0_q8_0_ref);
+}
+
+void hs_vec_dot_q4_1_q8_1_simd128(int n, float *s, const void *x, const void *y) {
+    vec_dot_blocks(n, s, x, y, sizeof(block_q4_1), sizeof(block_q8_1), true, false, block_dot_q4_1, NO_AUX,
+                   hs_vec_dot_q4_1_q8_1_ref);
+}
+
+void hs_vec_dot_q5_0_q8_0_simd128(int n, float *s, const void *x, const void *y) {
+    vec_dot_blocks(n, s, x, y, sizeof(block_q5_0), sizeof(block_q8_0), false, false, block_dot_q5_0, NO_AUX,
+                   hs_vec_dot_q5_0_q8_0_ref);
+}
+
+void hs_vec_dot_q5_1_q8_1_simd128(int n, float *s, const void *x, const void *y) {
+    vec_dot_blocks(n, s, x, y, sizeof(block_q5_1), sizeof(block_q8_1), true, false, block_dot_q5_1, NO_AUX,
+                   hs_vec_dot_q5_1_q8_1_ref);
+}
+
+void hs_vec_dot_q8_0_q8_0_simd128(int n, float *s, const void *x, const void *y) {
+    vec_dot_blocks(n, s, x, y, sizeof(block_q8_0), sizeof(block_q8_0), false, false, block_dot_q8_0, NO_AUX,
+                   hs_vec_dot_q8_0_q8_0_ref);
+}
+
+void hs_vec_dot_iq4_nl_q8_0_simd128(int n, float *s, const void *x, const void *y) {
+    vec_dot_blocks(n, s, x, y, sizeof(block_iq4_nl), sizeof(block_q8_0), false, false, block_dot_iq4_nl,
+                   wasm_v128_load(hs_kvalues_iq4nl), hs_vec_dot_iq4_nl_q8_0_ref);
 }
 
 #endif // __wasm_simd128__
