@@ -1,17 +1,8 @@
 // Refuses a model before any byte is downloaded when it cannot run here: a 32-bit WebAssembly
 // engine addresses at most 4 GiB, and the download must fit the storage the browser grants.
-export const WASM_MEMORY_LIMIT = 4 * 1024 ** 3;
+import { formatBytes } from '../js/delivery-errors.mjs';
 
-export function formatBytes(n) {
-    const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
-    let v = n;
-    let u = 0;
-    while (v >= 1024 && u < units.length - 1) {
-        v /= 1024;
-        u++;
-    }
-    return u === 0 ? `${n} bytes` : `${v.toFixed(2)} ${units[u]} (${n} bytes)`;
-}
+export const WASM_MEMORY_LIMIT = 4 * 1024 ** 3;
 
 function refusal(code, message) {
     const err = new Error(message);
