@@ -21,8 +21,8 @@
 
 static size_t kv_elem_size(bool kv_f16) { return kv_f16 ? sizeof(hs_f16) : sizeof(float); }
 
-size_t hs_context_kv_bytes(const hs_model *m, int n_ctx, bool kv_f16) {
-    return 2 * (size_t)m->n_layer * (size_t)n_ctx * (size_t)(m->n_head_kv * m->head_dim) * kv_elem_size(kv_f16);
+uint64_t hs_context_kv_bytes(const hs_model *m, int n_ctx, bool kv_f16) {
+    return 2 * (uint64_t)m->n_layer * (uint64_t)n_ctx * (uint64_t)m->n_head_kv * (uint64_t)m->head_dim * kv_elem_size(kv_f16);
 }
 
 static size_t widest(const hs_model *m) {
@@ -33,11 +33,11 @@ static size_t widest(const hs_model *m) {
     return w;
 }
 
-size_t hs_context_scratch_bytes(const hs_model *m, int n_ctx, int n_batch, int n_threads) {
-    size_t B = (size_t)n_batch, E = (size_t)m->n_embd, Q = (size_t)m->n_head * m->head_dim;
-    size_t KV = (size_t)m->n_head_kv * m->head_dim, F = (size_t)m->n_ff;
-    size_t floats = B * (E + E + Q + KV + KV + Q + F + F + (size_t)m->rope_dim) + (size_t)n_threads * n_ctx + m->n_vocab;
-    return floats * sizeof(float) + hs_matmul_qbuf_size(n_batch, (int)widest(m));
+uint64_t hs_context_scratch_bytes(const hs_model *m, int n_ctx, int n_batch, int n_threads) {
+    uint64_t B = (uint64_t)n_batch, E = (uint64_t)m->n_embd, Q = (uint64_t)m->n_head * m->head_dim;
+    uint64_t KV = (uint64_t)m->n_head_kv * m->head_dim, F = (uint64_t)m->n_ff;
+    uint64_t floats = B * (E + E + Q + KV + KV + Q + F + F + (uint64_t)m->rope_dim) + (uint64_t)n_threads * n_ctx + m->n_vocab;
+    return floats * sizeof(float) + (uint64_t)hs_matmul_qbuf_size(n_batch, (int)widest(m));
 }
 
 bool hs_context_init(hs_context *c, const hs_model *m, hs_threadpool *pool, int n_ctx, int n_batch, bool kv_f16,
@@ -49,7 +49,17 @@ bool hs_context_init(hs_context *c, const hs_model *m, hs_threadpool *pool, int 
     c->n_batch = n_batch;
     c->kv_f16 = kv_f16;
     c->kv_dim = m->n_head_kv * m->head_dim;
-    size_t kv_half = hs_context_kv_bytes(m, n_ctx, kv_f16) / 2;
+    const uint64_t kv_total = hs_context_kv_bytes(m, n_ctx, kv_f16);
+    const uint64_t scratch_total = hs_context_scratch_bytes(m, n_ctx, n_batch, hs_threadpool_size(pool));
+    // Refuse before any allocation when a size cannot even be expressed in this address space
+    // (32-bit WebAssembly): the buffers and their offset arithmetic assume it fits.
+    if (kv_total + scratch_total > (uint64_t)SIZE_MAX / 2) {
+        snprintf(err, err_size, "out of memory: the KV cache (%.1f MiB for %d positions) and scratch (%.1f MiB) "
+                 "do not fit this %d-bit address space", kv_total / 1048576.0, n_ctx, scratch_total / 1048576.0,
+                 (int)(sizeof(size_t) * 8));
+        return false;
+    }
+    size_t kv_half = (size_t)(kv_total / 2);
     c->k_cache = calloc(1, kv_half);
     c->v_cache = calloc(1, kv_half);
     size_t B = (size_t)n_batch, E = (size_t)m->n_embd, Q = (size_t)m->n_head * m->head_dim;
@@ -69,7 +79,7 @@ bool hs_context_init(hs_context *c, const hs_model *m, hs_threadpool *pool, int 
     c->mm.pool = pool;
     c->mm.qbuf_size = hs_matmul_qbuf_size(n_batch, (int)widest(m));
     c->mm.qbuf = malloc(c->mm.qbuf_size);
-    c->scratch_bytes = hs_context_scratch_bytes(m, n_ctx, n_batch, n_threads);
+    c->scratch_bytes = scratch_total;
     if (!c->k_cache || !c->v_cache || !c->x || !c->xn || !c->q || !c->k || !c->v || !c->att || !c->gate || !c->up ||
         !c->rope || !c->scores || !c->logits || !c->mm.qbuf) {
         snprintf(err, err_size, "out of memory for the KV cache (%.1f MiB for %d positions) and scratch (%.1f MiB)",

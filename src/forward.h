@@ -24,15 +24,16 @@ typedef struct {
     float *scores;         // [n_threads][n_ctx]
     float *logits;         // [n_vocab], for the last token of the last batch
     hs_matmul_ctx mm;
-    size_t scratch_bytes;
+    uint64_t scratch_bytes;
 } hs_context;
 
 // Allocates the KV cache and scratch; false with err set when memory is short.
 bool hs_context_init(hs_context *c, const hs_model *m, hs_threadpool *pool, int n_ctx, int n_batch, bool kv_f16,
                      char *err, size_t err_size);
 void hs_context_free(hs_context *c);
-size_t hs_context_kv_bytes(const hs_model *m, int n_ctx, bool kv_f16);
-size_t hs_context_scratch_bytes(const hs_model *m, int n_ctx, int n_batch, int n_threads);
+// Sizes in 64 bits: in WebAssembly size_t is 32 bits, and a large context must not wrap.
+uint64_t hs_context_kv_bytes(const hs_model *m, int n_ctx, bool kv_f16);
+uint64_t hs_context_scratch_bytes(const hs_model *m, int n_ctx, int n_batch, int n_threads);
 
 // Evaluates tokens[0..T) (T <= n_batch) at positions n_past.. and leaves the last token's logits
 // in c->logits. Fails, changing nothing, if a token id is out of range or the context is full.

@@ -1,8 +1,65 @@
 // Turns OpenAI-style messages into the prompt text the model was trained on, using the model's
 // own tokenizer.chat_template. The template is Jinja source from a downloaded file, so it is
 // run only through @huggingface/jinja's interpreter (its Template class): no eval, no access to
-// anything but the values passed in.
+// anything but the values passed in. Nothing in jinja bounds a render's time or memory (a loop
+// over range(10**8) builds that array at once and kills the worker), so renders are bounded here.
 import { loadJinja } from './jinja-loader.mjs';
+
+// Real chat templates render in milliseconds into a few hundred KB at most.
+export const RENDER_LIMITS = { ms: 2000, rangeItems: 100_000, chars: 16_000_000, items: 1_000_000 };
+
+let budget = null; // {deadline, steps} while a render runs; renders are synchronous, so one at a time
+
+function limitError(what) {
+    return new Error(`${what}: the template is not a usable chat template`);
+}
+
+// Refuses a range() call before jinja allocates it when it would be too long.
+function checkRange([start, stop, step = 1]) {
+    if (stop === undefined) [start, stop] = [0, start];
+    const count = step === 0 ? 0 : Math.max(0, Math.ceil((stop - start) / step));
+    if (!(count <= RENDER_LIMITS.rangeItems)) {
+        throw limitError(`range() of ${count} items is more than the ${RENDER_LIMITS.rangeItems} allowed`);
+    }
+}
+
+// Installed on the module's Interpreter once, inactive outside renderChat. run() wraps the
+// render's own range() global with checkRange. Every node evaluated then passes through
+// evaluate(): a time limit (checked every 256 nodes) and a size limit on every value made
+// (strings, lists, dicts), so that doubling a list in a loop stops at once.
+function installLimits(Interpreter) {
+    const { run, evaluate } = Interpreter.prototype;
+    if (evaluate.bounded) return;
+    Interpreter.prototype.run = function (program) {
+        const range = this.global?.variables?.get('range');
+        if (budget && typeof range?.value === 'function' && !range.value.bounded) {
+            const inner = range.value;
+            range.value = (args, scope) => {
+                checkRange(args.map((a) => a.value));
+                return inner(args, scope);
+            };
+            range.value.bounded = true;
+        }
+        return run.call(this, program);
+    };
+    const bounded = function (node, env) {
+        if (budget && ++budget.steps % 256 === 0 && Date.now() > budget.deadline) {
+            throw limitError(`rendering took more than ${RENDER_LIMITS.ms} ms`);
+        }
+        const value = evaluate.call(this, node, env);
+        if (budget && value) {
+            const v = value.value;
+            if (typeof v === 'string' && v.length > RENDER_LIMITS.chars) {
+                throw limitError(`a text of more than ${RENDER_LIMITS.chars} characters`);
+            }
+            const n = Array.isArray(v) ? v.length : v instanceof Map ? v.size : 0;
+            if (n > RENDER_LIMITS.items) throw limitError(`a list or dict of more than ${RENDER_LIMITS.items} items`);
+        }
+        return value;
+    };
+    bounded.bounded = true;
+    Interpreter.prototype.evaluate = bounded;
+}
 
 // For models that carry no template: ChatML, the most widely trained format.
 export const FALLBACK_TEMPLATE =
@@ -40,7 +97,8 @@ export function normalizeMessages(messages) {
 // Returns {text, usedFallback}. specialTokens: {bos_token, eos_token} as text.
 export async function renderChat({ template, messages, specialTokens, jinjaUrl }) {
     const source = template || FALLBACK_TEMPLATE;
-    const { Template } = await loadJinja(jinjaUrl);
+    const { Template, Interpreter } = await loadJinja(jinjaUrl);
+    installLimits(Interpreter);
     let tpl = compiled.get(source);
     if (!tpl) {
         try {
@@ -50,15 +108,18 @@ export async function renderChat({ template, messages, specialTokens, jinjaUrl }
         }
         compiled.set(source, tpl);
     }
+    const values = {
+        messages: normalizeMessages(messages),
+        add_generation_prompt: true,
+        bos_token: specialTokens.bos_token ?? '',
+        eos_token: specialTokens.eos_token ?? '',
+    };
+    budget = { deadline: Date.now() + RENDER_LIMITS.ms, steps: 0 };
     try {
-        const text = tpl.render({
-            messages: normalizeMessages(messages),
-            add_generation_prompt: true,
-            bos_token: specialTokens.bos_token ?? '',
-            eos_token: specialTokens.eos_token ?? '',
-        });
-        return { text, usedFallback: !template };
+        return { text: tpl.render(values), usedFallback: !template };
     } catch (err) {
         throw new Error(`chat template failed to render: ${err.message}`);
+    } finally {
+        budget = null;
     }
 }

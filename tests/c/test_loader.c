@@ -296,6 +296,10 @@ static void test_estimate(void) {
     hearth_estimate_json(data, size, size, 64, buf, sizeof buf);
     CHECK(strstr(buf, "\"architecture\":\"llama\"") && strstr(buf, "\"n_ctx\":64") && strstr(buf, "\"total\":"),
           "estimate: %s", buf);
+    // 2 (K and V) x 5 layers x 100M positions x 32 values x 2 bytes = 64e9 bytes: past 4 GiB, so a
+    // 32-bit size_t (WebAssembly) would wrap. The estimate is computed in 64 bits.
+    hearth_estimate_json(data, size, size, 100000000, buf, sizeof buf);
+    CHECK(strstr(buf, "\"kv_cache\":64000000000,") != NULL, "huge context estimate: %s", buf);
     uint8_t bad[64] = "GGUX";
     hearth_estimate_json(bad, sizeof bad, sizeof bad, 0, buf, sizeof buf);
     CHECK(strstr(buf, "\"error\":\"GGUF: not a GGUF file") != NULL, "bad header: %s", buf);
