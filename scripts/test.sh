@@ -35,6 +35,9 @@ scripts/test-api.sh
 echo "== chat app, embedding, offline PWA (Chromium)"
 scripts/test-app.sh
 
+echo "== browser benchmark smoke run (prints numbers, checks only that they exist)"
+timeout 300 node tests/bench/browser.smoke.mjs
+
 echo "== fuzz smoke run (libFuzzer, ASan + UBSan)"
 scripts/fuzz.sh 25
 
