@@ -1,28 +1,11 @@
 // bench: prefill (pp) and decode (tg) tokens/s as medians over repetitions after one untimed
-// warm-up, load time and peak memory, as tools/cli/cmd_bench.c measures them (same random tokens).
+// warm-up (js/bench-speed.mjs), load time and peak memory, as tools/cli/cmd_bench.c measures them.
 // The JSON has the native fields, then `variant` and `wasm_heap_mb` (the WebAssembly memory size,
 // which is what a browser tab holds; peak_rss_mb is the whole Node process).
 import { loadModel, modelSpec } from './load-model.mjs';
 import { UsageError } from './args.mjs';
 import { double, toNativeJson } from './native-json.mjs';
-
-function median(values) {
-    const v = [...values].sort((a, b) => a - b);
-    const n = v.length;
-    return n % 2 ? v[(n - 1) / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
-// The native bench's prompt: a 64-bit LCG from seed 42, token = (state >> 33) % n_vocab.
-export function benchTokens(count, nVocab) {
-    const mask = (1n << 64n) - 1n;
-    let state = 42n;
-    const tokens = new Int32Array(count);
-    for (let i = 0; i < count; i++) {
-        state = (state * 6364136223846793005n + 1442695040888963407n) & mask;
-        tokens[i] = Number((state >> 33n) % BigInt(nVocab));
-    }
-    return tokens;
-}
+import { measureSpeed } from '../bench-speed.mjs';
 
 export async function cmdBench(args, out) {
     const pp = args.int(null, '--pp', 64);
@@ -36,26 +19,10 @@ export async function cmdBench(args, out) {
         if (pp < 1 || tg < 1 || reps < 1 || pp + tg > core.nCtx) {
             throw new UsageError(`--pp ${pp} + --tg ${tg} must fit the context of ${core.nCtx} (and reps >= 1)`);
         }
-        const tokens = benchTokens(pp, core.nVocab);
-        const ppRate = [];
-        const tgRate = [];
-        for (let rep = -1; rep < reps; rep++) {
-            core.kvTruncate(0);
-            const t0 = performance.now();
-            core.eval(tokens);
-            const t1 = performance.now();
-            for (let i = 0; i < tg; i++) core.eval(tokens[0]);
-            const t2 = performance.now();
-            if (rep >= 0) {
-                ppRate.push((pp * 1e3) / (t1 - t0));
-                tgRate.push((tg * 1e3) / (t2 - t1));
-            }
-        }
+        const { ppTokS: ppMed, tgTokS: tgMed } = measureSpeed(core, { pp, tg, reps });
         const info = core.info();
         const peakRssMb = process.resourceUsage().maxRSS / 1024;
         const wasmHeapMb = core.memoryBytes / 1048576;
-        const ppMed = median(ppRate);
-        const tgMed = median(tgRate);
         if (json) {
             out.write(`${toNativeJson({
                 type: info.type, threads: info.n_threads, pp, tg, reps,
