@@ -9,18 +9,7 @@ cd "$(dirname "$0")/.."
 export SHARED_DIR="${SHARED_DIR:-$(cd .. && pwd)/shared}"
 
 scripts/ensure-deps.sh native wasm browser npm
-if [ ! -x build/hearth ]; then
-    cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
-    cmake --build build -j"${JOBS:-2}" --target hearth_cli
-fi
-if [ ! -f dist/wasm/hearth-st.wasm ] || [ ! -f dist/wasm/hearth-mt.wasm ]; then
-    if [ -x scripts/build-wasm.sh ]; then
-        scripts/build-wasm.sh
-    else
-        emcmake cmake -S . -B build-wasm >/dev/null
-        cmake --build build-wasm -j"${JOBS:-2}"
-    fi
-fi
+scripts/ensure-builds.sh
 
 echo "== JS API, Node"
 timeout 600 node --test --test-concurrency=1 --test-timeout=180000 tests/js/worker-logic.test.mjs tests/js/engine-api.test.mjs tests/js/hardening.test.mjs

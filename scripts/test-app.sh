@@ -8,21 +8,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export SHARED_DIR="${SHARED_DIR:-$(cd .. && pwd)/shared}"
-JOBS="${JOBS:-2}"
 
 scripts/ensure-deps.sh native wasm browser npm
-if [ ! -x build/hearth ]; then
-    cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
-    cmake --build build -j"$JOBS" --target hearth_cli
-fi
-if [ ! -f dist/wasm/hearth-st.wasm ] || [ ! -f dist/wasm/hearth-mt.wasm ]; then
-    if [ -x scripts/build-wasm.sh ]; then
-        scripts/build-wasm.sh
-    else
-        emcmake cmake -S . -B build-wasm >/dev/null
-        cmake --build build-wasm -j"$JOBS"
-    fi
-fi
+scripts/ensure-builds.sh
 
 echo "== chat app, Chromium"
 timeout 600 node --test --test-concurrency=1 --test-timeout=180000 tests/browser/app.test.mjs
