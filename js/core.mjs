@@ -58,12 +58,13 @@ export class EngineCore {
 
     // nThreads is capped at what the build has (MAX_THREADS for 'mt', 1 for 'st'); nCtx 0 = the
     // model's maximum (capped at 4096).
-    static async create({ nThreads = 1, nCtx = 0, nBatch = 64, kvType = 'f16', variant = 'auto', locateFile } = {}) {
+    // simd: 'auto' (relaxed SIMD where the engine validates it), 'relaxed' or 'simd128'.
+    static async create({ nThreads = 1, nCtx = 0, nBatch = 64, kvType = 'f16', variant = 'auto', simd = 'auto', locateFile } = {}) {
         checkInt('nThreads', nThreads, 1);
         checkInt('nCtx', nCtx, 0);
         checkInt('nBatch', nBatch, 1);
         if (!Object.hasOwn(KV_TYPES, kvType)) throw new TypeError(`kvType must be 'f16' or 'f32', not '${kvType}'`);
-        const runtime = await loadHearthModule({ variant, locateFile });
+        const runtime = await loadHearthModule({ variant, simd, locateFile });
         const threads = Math.min(nThreads, runtime.maxThreads);
         const ptr = runtime.module._hearth_wasm_create(threads, nCtx, nBatch, KV_TYPES[kvType]) >>> 0;
         if (!ptr) throw new Error('could not create the engine (out of WebAssembly memory)');
@@ -96,6 +97,7 @@ export class EngineCore {
     }
 
     get variant() { return this.#runtime.variant; }
+    get simd() { return this.#runtime.simd; }
 
     // The WebAssembly memory's size in bytes: what the module (all its engines) holds. Memory never
     // shrinks, so this is also its peak.

@@ -22,6 +22,8 @@ export interface EngineOptions {
     threads?: number;
     /** 'auto' (default): the threaded build when SharedArrayBuffer is available (cross-origin isolated page, Node), else the single-thread one. */
     variant?: 'auto' | 'mt' | 'st';
+    /** 'auto' (default): the build using relaxed SIMD (i8 dot products, fused multiply-add) where the browser has it (Chromium, Firefox), else plain SIMD128 (Safari, Node). */
+    simd?: 'auto' | 'relaxed' | 'simd128';
     /** Context length in tokens; 0 / undefined: the model's, capped at 4096. */
     contextLength?: number;
     /** Most prompt tokens evaluated per weight pass (default 64); prefill yields to abort between batches. */
@@ -72,6 +74,7 @@ export interface ModelInfo {
     source: string;
     /** Which WebAssembly build runs it. */
     variant: 'mt' | 'st';
+    simd: 'relaxed' | 'simd128';
     threads: number;
     crossOriginIsolated: boolean | null;
     [key: string]: unknown;

@@ -1,4 +1,5 @@
-// Finding, instantiating and sharing the engine's WebAssembly module (dist/wasm/hearth-{mt,st}).
+// Finding, instantiating and sharing the engine's WebAssembly module (dist/wasm/hearth-{mt,st}, and
+// hearth-{mt,st}-relaxed for engines with relaxed SIMD).
 // Works the same in Node and in a (module) Web Worker; nothing here touches the DOM.
 import { WasmHeap } from './wasm-heap.mjs';
 
@@ -24,6 +25,36 @@ export function resolveVariant(variant = 'auto') {
     return variant;
 }
 
+// A one-function module using i32x4.relaxed_dot_i8x16_i7x16_add_s: it validates exactly where the
+// engine has relaxed SIMD (Chromium 114+, Firefox 145+; not Safari), whose i8 dot product and fused
+// multiply-add the -relaxed builds use.
+const RELAXED_PROBE = new Uint8Array([
+    0, 97, 115, 109, 1, 0, 0, 0, 1, 8, 1, 96, 3, 123, 123, 123, 1, 123, 3, 2, 1, 0,
+    10, 13, 1, 11, 0, 32, 0, 32, 1, 32, 2, 253, 147, 2, 11,
+]);
+
+export function relaxedSimdAvailable() {
+    if (!WebAssembly.validate(RELAXED_PROBE)) return false;
+    // Node 20's V8 (11.3) has it only behind --experimental-wasm-relaxed-simd, and there its baseline
+    // compiler gets the dot product wrong (the optimising one is right: run with --no-liftoff). Node
+    // is given the relaxed build only when asked for it by name.
+    return !isNode;
+}
+
+// 'relaxed' or 'simd128' (every engine with WebAssembly SIMD).
+export function resolveSimd(simd = 'auto') {
+    if (simd === 'auto') return relaxedSimdAvailable() ? 'relaxed' : 'simd128';
+    if (simd !== 'relaxed' && simd !== 'simd128') throw new TypeError(`simd must be 'auto', 'relaxed' or 'simd128', not '${simd}'`);
+    if (simd === 'relaxed' && !WebAssembly.validate(RELAXED_PROBE)) {
+        throw new Error('this WebAssembly engine has no relaxed SIMD (Node 20 needs --experimental-wasm-relaxed-simd --no-liftoff)');
+    }
+    return simd;
+}
+
+function buildName(variant, simd) {
+    return `hearth-${variant}${simd === 'relaxed' ? '-relaxed' : ''}`;
+}
+
 // Where the built files live by default: dist/wasm next to js/.
 function defaultLocate(name) {
     return new URL(`../dist/wasm/${name}`, import.meta.url).href;
@@ -33,16 +64,18 @@ function defaultLocate(name) {
 // when instantiated. Engines share it (each hearth_create lives in the same memory).
 const runtimes = new Map();
 
-// Resolves to {variant, module (the Emscripten module), heap (WasmHeap), maxThreads}. locateFile(name)
-// gives the URL (or, in Node, a path) of each built file: hearth-{mt,st}.{mjs,wasm},
-// hearth-mt.worker.js.
-export function loadHearthModule({ variant = 'auto', locateFile } = {}) {
+// Resolves to {variant, simd, module (the Emscripten module), heap (WasmHeap), maxThreads}.
+// locateFile(name) gives the URL (or, in Node, a path) of each built file:
+// hearth-{mt,st}[-relaxed].{mjs,wasm}, hearth-mt[-relaxed].worker.js.
+export function loadHearthModule({ variant = 'auto', simd = 'auto', locateFile } = {}) {
     const chosen = resolveVariant(variant);
+    const chosenSimd = resolveSimd(simd);
+    const name = buildName(chosen, chosenSimd);
     const locate = locateFile ?? defaultLocate;
-    const factoryUrl = String(locate(`hearth-${chosen}.mjs`, ''));
-    const key = `${chosen} ${factoryUrl}`;
+    const factoryUrl = String(locate(`${name}.mjs`, ''));
+    const key = `${name} ${factoryUrl}`;
     if (!runtimes.has(key)) {
-        const pending = instantiate(key, chosen, factoryUrl, locate, locateFile);
+        const pending = instantiate(key, chosen, chosenSimd, name, factoryUrl, locate, locateFile);
         runtimes.set(key, pending);
         // A failed start is not cached: the next call tries again (e.g. after a network error).
         pending.catch(() => runtimes.delete(key));
@@ -65,7 +98,7 @@ export function forgetRuntime(runtime) {
     runtimes.delete(runtime.key);
 }
 
-async function instantiate(key, variant, factoryUrl, locate, locateFile) {
+async function instantiate(key, variant, simd, name, factoryUrl, locate, locateFile) {
     const { default: createHearthModule } = await import(factoryUrl);
     const settings = {};
     // Only a caller's own locateFile is passed on: without one, Emscripten finds the .wasm and the
@@ -74,7 +107,7 @@ async function instantiate(key, variant, factoryUrl, locate, locateFile) {
     if (isNode) {
         // Emscripten 3.1.6 cannot read a file: URL under Node; hand it the bytes instead.
         const { readFile } = await import('node:fs/promises');
-        const where = String(locate(`hearth-${variant}.wasm`, ''));
+        const where = String(locate(`${name}.wasm`, ''));
         settings.wasmBinary = await readFile(where.startsWith('file:') ? new URL(where) : where);
     }
     const module = await createHearthModule(settings);
@@ -83,5 +116,5 @@ async function instantiate(key, variant, factoryUrl, locate, locateFile) {
         // work is done (a running engine call blocks the main thread anyway).
         for (const worker of [...module.PThread.unusedWorkers, ...module.PThread.runningWorkers]) worker.unref();
     }
-    return { key, variant, module, heap: new WasmHeap(module), maxThreads: variant === 'mt' ? MAX_THREADS : 1 };
+    return { key, variant, simd, module, heap: new WasmHeap(module), maxThreads: variant === 'mt' ? MAX_THREADS : 1 };
 }

@@ -61,8 +61,14 @@ static void dot_task(void *arg, int ith, int nth) {
         const uint8_t *act = job->act[a];
         const size_t act_row = job->act_row[a];
         float *y = job->ys[i];
+        const hs_gemm_fn gemm = job->traits[i]->gemm;
         for (int64_t r0 = lo; r0 < hi; r0 += TILE_ROWS) {
             const int64_t r1 = r0 + TILE_ROWS < hi ? r0 + TILE_ROWS : hi;
+            if (gemm && job->T > 1) {
+                gemm(job->K, (int)(r1 - r0), job->T, (const uint8_t *)w->data + (size_t)r0 * w->row_bytes, w->row_bytes,
+                     act, act_row, y + r0, (size_t)rows);
+                continue;
+            }
             for (int t = 0; t < job->T; t++) {
                 const uint8_t *xt = act + (size_t)t * act_row;
                 float *yt = y + (size_t)t * rows;

@@ -7,8 +7,9 @@
 // see quant_blocks.h) edits once, on first use. Reference code never changes for SIMD.
 #include "quant_blocks.h"
 
-#define ENTRY(T, VDT, deq, quant, dot) [T] = {T, VDT, deq, quant, dot, quant}
-#define ENTRY_ACT(T, VDT, deq, quant, dot, act) [T] = {T, VDT, deq, quant, dot, act}
+// The reference has no gemm: the matmul then calls vec_dot per row and token.
+#define ENTRY(T, VDT, deq, quant, dot) [T] = {T, VDT, deq, quant, dot, quant, NULL}
+#define ENTRY_ACT(T, VDT, deq, quant, dot, act) [T] = {T, VDT, deq, quant, dot, act, NULL}
 
 static const hs_quant_traits REF[HS_TYPE_COUNT] = {
     ENTRY(HS_TYPE_F32, HS_TYPE_F32, hs_dequantize_row_f32_ref, hs_quantize_row_f32_ref, hs_vec_dot_f32_ref),

@@ -9,6 +9,7 @@
 #define HEARTH_QUANT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "types.h"
@@ -27,6 +28,12 @@ typedef void (*hs_dequantize_row_fn)(const void *x, float *y, int64_t k);
 typedef void (*hs_quantize_row_fn)(const float *x, void *y, int64_t k);
 // *s = dot(x row of n elements in this type, y row of n elements in vec_dot_type).
 typedef void (*hs_vec_dot_fn)(int n, float *s, const void *x, const void *y);
+// Many rows times many activations: s[t * s_stride + r] = dot(x row r, y row t) for r < nr and
+// t < nt, rows x_row and y_row bytes apart. Each result equals what vec_dot gives for that pair
+// (kernels say where it is only within rounding). Prefill uses it: the weights are decoded once
+// for several tokens instead of once per token.
+typedef void (*hs_gemm_fn)(int n, int nr, int nt, const void *x, size_t x_row, const void *y, size_t y_row,
+                           float *s, size_t s_stride);
 
 typedef struct {
     hs_type type;
@@ -38,6 +45,7 @@ typedef struct {
     // activations are rounded like ggml's x86 path (see quant_legacy.c) while weights are
     // written like llama-quantize.
     hs_quantize_row_fn quantize_activation;
+    hs_gemm_fn gemm;                   // NULL: the matmul calls vec_dot per row and token
 } hs_quant_traits;
 
 // Kernels for a type, or NULL when the engine cannot compute with it (the caller names the type

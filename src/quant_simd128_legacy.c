@@ -13,6 +13,7 @@
 #ifdef __wasm_simd128__
 
 #include "quant_simd128.h"
+#include "simd128_relaxed.h"
 
 // ---- Q8_0 / Q8_1 quantization ----
 
@@ -123,33 +124,170 @@ static inline v128_t block_dot_small(v128_t lo, v128_t hi, const int8_t *a) {
     return wasm_i32x4_extadd_pairwise_i16x8(p);
 }
 
-// ---- the loop every legacy kernel shares ----
+// ---- block decoders ----
+//
+// A weight block is decoded once into its 32 integer weights (lo: elements 0..15, hi: 16..31)
+// and then met with one or more activation blocks (several tokens in gemm). What "decoded" means
+// depends on the instructions at hand:
+//   SIMD128: signed weights, multiplied by extmul into i16 lanes (block_dot_small's bounds);
+//   relaxed SIMD: the unsigned 4/5-bit codes, the u7 operand of one relaxed i8 dot per 16, with
+//   the format's offset (Q4_0: 8, Q5_0: 16) taken off once per activation block:
+//   sum((q - o) * a) = sum(q * a) - sum(o * a).
+// Q8_0 and IQ4_NL weights use all eight bits and always take the SIMD128 route.
+typedef struct {
+    v128_t lo, hi;
+} weights32;
 
-// Block decoders: the integer dot of one weight block with one activation block as four i32
-// lanes. aux carries a per-kernel constant (IQ4_NL's level table).
-typedef v128_t (*block_dot_fn)(const void *x, const void *y, v128_t aux);
+#ifdef __wasm_relaxed_simd__
+#define CODES_UNSIGNED 1 // decoders return codes, offset separate
+#else
+#define CODES_UNSIGNED 0
+#endif
+
+static inline weights32 decode_q4_0(const void *vx) {
+    weights32 w;
+    unpack_nibbles(((const block_q4_0 *)vx)->qs, &w.lo, &w.hi);
+    if (!CODES_UNSIGNED) {
+        const v128_t eight = wasm_i8x16_const_splat(8);
+        w.lo = wasm_i8x16_sub(w.lo, eight);
+        w.hi = wasm_i8x16_sub(w.hi, eight);
+    }
+    return w;
+}
+
+static inline weights32 decode_q4_1(const void *vx) {
+    weights32 w;
+    unpack_nibbles(((const block_q4_1 *)vx)->qs, &w.lo, &w.hi);
+    return w;
+}
+
+// Q5_0: codes nibble | fifth bit << 4 in 0..31; signed, code - 16, formed as nibble - 16 where the
+// bit is clear.
+static inline weights32 decode_q5_0(const void *vx) {
+    const block_q5_0 *x = vx;
+    weights32 w;
+    v128_t lo_set, hi_set;
+    unpack_nibbles(x->qs, &w.lo, &w.hi);
+    unpack_fifth_bits(x->qh, &lo_set, &hi_set);
+    const v128_t sixteen = wasm_i8x16_const_splat(16);
+    if (CODES_UNSIGNED) {
+        w.lo = wasm_v128_or(w.lo, wasm_v128_and(lo_set, sixteen));
+        w.hi = wasm_v128_or(w.hi, wasm_v128_and(hi_set, sixteen));
+    } else {
+        w.lo = wasm_i8x16_sub(w.lo, wasm_v128_andnot(sixteen, lo_set));
+        w.hi = wasm_i8x16_sub(w.hi, wasm_v128_andnot(sixteen, hi_set));
+    }
+    return w;
+}
+
+// Q5_1: weights nibble | fifth bit << 4 in 0..31.
+static inline weights32 decode_q5_1(const void *vx) {
+    const block_q5_1 *x = vx;
+    weights32 w;
+    v128_t lo_set, hi_set;
+    unpack_nibbles(x->qs, &w.lo, &w.hi);
+    unpack_fifth_bits(x->qh, &lo_set, &hi_set);
+    const v128_t sixteen = wasm_i8x16_const_splat(16);
+    w.lo = wasm_v128_or(w.lo, wasm_v128_and(lo_set, sixteen));
+    w.hi = wasm_v128_or(w.hi, wasm_v128_and(hi_set, sixteen));
+    return w;
+}
+
+static inline weights32 decode_q8_0(const void *vx) {
+    const block_q8_0 *x = vx;
+    return (weights32){wasm_v128_load(x->qs), wasm_v128_load(x->qs + 16)};
+}
+
+static inline weights32 decode_iq4_nl(const void *vx) {
+    weights32 w;
+    unpack_nibbles(((const block_iq4_nl *)vx)->qs, &w.lo, &w.hi);
+    const v128_t levels = wasm_v128_load(hs_kvalues_iq4nl);
+    w.lo = wasm_i8x16_swizzle(levels, w.lo);
+    w.hi = wasm_i8x16_swizzle(levels, w.hi);
+    return w;
+}
+
+// How a decoded block meets the 32 int8 activations of an activation block (whose quants follow
+// its f16 header of header bytes): the integer dot as four i32 lanes.
+typedef enum {
+    DOT_SMALL, // |w| <= 31 (or codes 0..31 under relaxed SIMD)
+    DOT_LEVELS, // IQ4_NL levels: |w| <= 127, two products per i16 lane
+    DOT_FULL,  // Q8_0: any bytes, -128 * -128 included
+} dot_kind;
+
+static inline v128_t decoded_dot(weights32 w, const int8_t *a, dot_kind kind) {
+    const v128_t y0 = wasm_v128_load(a), y1 = wasm_v128_load(a + 16);
+    switch (kind) {
+    case DOT_SMALL:
+#ifdef __wasm_relaxed_simd__
+        return hs_relaxed_dot_i8_u7_add(y1, w.hi, hs_relaxed_dot_i8_u7_add(y0, w.lo, wasm_i32x4_const_splat(0)));
+#else
+        return block_dot_small(w.lo, w.hi, a);
+#endif
+    case DOT_LEVELS:
+        return wasm_i32x4_add(wasm_i32x4_extadd_pairwise_i16x8(hs_simd128_mul_add_i8x16(w.lo, y0)),
+                              wasm_i32x4_extadd_pairwise_i16x8(hs_simd128_mul_add_i8x16(w.hi, y1)));
+    case DOT_FULL:
+    default:
+        return wasm_i32x4_add(hs_simd128_dot_i8x16(w.lo, y0), hs_simd128_dot_i8x16(w.hi, y1));
+    }
+}
+
+// offset * (sum of the 32 activations), as four i32 lanes: what unsigned codes overcount.
+static inline v128_t offset_dot(const int8_t *a, int offset) {
+#ifdef __wasm_relaxed_simd__
+    const v128_t o = wasm_i8x16_splat((int8_t)offset);
+    return hs_relaxed_dot_i8_u7_add(wasm_v128_load(a + 16), o,
+                                    hs_relaxed_dot_i8_u7_add(wasm_v128_load(a), o, wasm_i32x4_const_splat(0)));
+#else
+    (void)a;
+    (void)offset;
+    return wasm_i32x4_const_splat(0);
+#endif
+}
+
+// Everything a kernel needs to know about its format.
+typedef struct {
+    weights32 (*decode)(const void *x);
+    dot_kind kind;
+    int offset;     // subtracted from unsigned codes (relaxed SIMD only; 0 where codes are the weights)
+    size_t x_block, y_block;
+    size_t y_quants; // where an activation block's int8 quants start (after d, or d and s)
+    bool with_min;  // Q4_1 / Q5_1: x has a min m after d, y a sum s after d
+    bool int_first; // the reference's order of the float products, see vec_dot_blocks
+    hs_vec_dot_fn reference;
+} block_format;
+
+// The integer dot of one weight block with one activation block.
+static inline v128_t block_dot(const block_format *f, const uint8_t *xb, const uint8_t *yb) {
+    const int8_t *a = (const int8_t *)(yb + f->y_quants);
+    const v128_t dot = decoded_dot(f->decode(xb), a, f->kind);
+    return CODES_UNSIGNED && f->offset ? wasm_i32x4_sub(dot, offset_dot(a, f->offset)) : dot;
+}
+
+// ---- one row times one activation row ----
 
 // Every x block starts with its f16 scale d (and Q4_1/Q5_1 follow it with the min m); every
 // activation block starts with d (Q8_1 follows it with s = d * sum). Four blocks per step: their
 // integer sums are scaled in one f32x4. int_first picks the reference's order of the float
 // products ((isum * dx) * dy for Q4_0, (dx * dy) * isum for the others), so that short rows give
 // the reference's bits.
-static inline __attribute__((always_inline)) void vec_dot_blocks(
-    int n, float *s, const void *vx, const void *vy, size_t x_stride, size_t y_stride, bool with_min, bool int_first,
-    block_dot_fn block_dot, v128_t aux, hs_vec_dot_fn reference) {
+static inline __attribute__((always_inline)) void vec_dot_blocks(int n, float *s, const void *vx, const void *vy,
+                                                                  const block_format f) {
     const uint8_t *x = vx, *y = vy;
+    const size_t x_stride = f.x_block, y_stride = f.y_block;
     const int nb = n / 32;
     v128_t acc = wasm_f32x4_const_splat(0.0f), probe = wasm_i32x4_const_splat(0);
     int i = 0;
     for (; i + 4 <= nb; i += 4) {
         const uint8_t *xb = x + (size_t)i * x_stride, *yb = y + (size_t)i * y_stride;
         const v128_t isum = wasm_f32x4_convert_i32x4(hs_simd128_sum4_i32x4(
-            block_dot(xb, yb, aux), block_dot(xb + x_stride, yb + y_stride, aux),
-            block_dot(xb + 2 * x_stride, yb + 2 * y_stride, aux), block_dot(xb + 3 * x_stride, yb + 3 * y_stride, aux)));
+            block_dot(&f, xb, yb), block_dot(&f, xb + x_stride, yb + y_stride),
+            block_dot(&f, xb + 2 * x_stride, yb + 2 * y_stride), block_dot(&f, xb + 3 * x_stride, yb + 3 * y_stride)));
         const v128_t dx = hs_simd128_gather_f16x4(xb, x_stride, &probe);
         const v128_t dy = hs_simd128_gather_f16x4(yb, y_stride, &probe);
-        v128_t term = int_first ? wasm_f32x4_mul(wasm_f32x4_mul(isum, dx), dy) : wasm_f32x4_mul(wasm_f32x4_mul(dx, dy), isum);
-        if (with_min) {
+        v128_t term = f.int_first ? wasm_f32x4_mul(wasm_f32x4_mul(isum, dx), dy) : wasm_f32x4_mul(wasm_f32x4_mul(dx, dy), isum);
+        if (f.with_min) {
             const v128_t mx = hs_simd128_gather_f16x4(xb + 2, x_stride, &probe);
             const v128_t sy = hs_simd128_gather_f16x4(yb + 2, y_stride, &probe);
             term = wasm_f32x4_add(term, wasm_f32x4_mul(mx, sy));
@@ -157,123 +295,127 @@ static inline __attribute__((always_inline)) void vec_dot_blocks(
         acc = wasm_f32x4_add(acc, term);
     }
     if (hs_simd128_probe_hit(probe)) { // an infinite or NaN scale: let the reference say what it gives
-        reference(n, s, vx, vy);
+        f.reference(n, s, vx, vy);
         return;
     }
     float tail = 0.0f;
     for (; i < nb; i++) {
         const uint8_t *xb = x + (size_t)i * x_stride, *yb = y + (size_t)i * y_stride;
-        const float isum = (float)hs_simd128_hsum_i32x4(block_dot(xb, yb, aux));
+        const float isum = (float)hs_simd128_hsum_i32x4(block_dot(&f, xb, yb));
         const float dx = hs_simd128_f16_to_f32(((const hs_f16 *)xb)[0]), dy = hs_simd128_f16_to_f32(((const hs_f16 *)yb)[0]);
-        float term = int_first ? isum * dx * dy : (dx * dy) * isum;
-        if (with_min) term += hs_simd128_f16_to_f32(((const hs_f16 *)xb)[1]) * hs_simd128_f16_to_f32(((const hs_f16 *)yb)[1]);
+        float term = f.int_first ? isum * dx * dy : (dx * dy) * isum;
+        if (f.with_min) term += hs_simd128_f16_to_f32(((const hs_f16 *)xb)[1]) * hs_simd128_f16_to_f32(((const hs_f16 *)yb)[1]);
         tail += term;
     }
     *s = hs_simd128_hsum_f32x4(acc) + tail;
 }
 
-// ---- the block decoders ----
+// ---- many rows times many activation rows (prefill) ----
 
-// Q4_0: weights q - 8 in -8..7.
-static inline v128_t block_dot_q4_0(const void *vx, const void *vy, v128_t aux) {
-    (void)aux;
-    const block_q4_0 *x = vx;
-    v128_t lo, hi;
-    unpack_nibbles(x->qs, &lo, &hi);
-    const v128_t eight = wasm_i8x16_const_splat(8);
-    return block_dot_small(wasm_i8x16_sub(lo, eight), wasm_i8x16_sub(hi, eight), ((const block_q8_0 *)vy)->qs);
+#define GEMM_TOKENS 4 // one f32x4 lane per token
+#define GEMM_ROWS 16  // rows whose running sums are kept while a block column is walked
+
+// The f16 at offset off of block b of four activation rows, as f32x4 (finite only; see probe).
+static inline v128_t gather_tokens_f16(const uint8_t *const yt[GEMM_TOKENS], size_t off, v128_t *probe) {
+    v128_t v = wasm_i32x4_const_splat(0);
+    v = wasm_v128_load16_lane(yt[0] + off, v, 1);
+    v = wasm_v128_load16_lane(yt[1] + off, v, 3);
+    v = wasm_v128_load16_lane(yt[2] + off, v, 5);
+    v = wasm_v128_load16_lane(yt[3] + off, v, 7);
+    *probe = wasm_u32x4_max(*probe, wasm_i32x4_shl(v, 1));
+    return hs_simd128_f16hi_to_f32_finite(v);
 }
 
-// Q4_1: weights 0..15 (the min is added through the activations' sums).
-static inline v128_t block_dot_q4_1(const void *vx, const void *vy, v128_t aux) {
-    (void)aux;
-    const block_q4_1 *x = vx;
-    v128_t lo, hi;
-    unpack_nibbles(x->qs, &lo, &hi);
-    return block_dot_small(lo, hi, ((const block_q8_1 *)vy)->qs);
-}
-
-// Q5_0: weights (nibble | fifth bit << 4) - 16 in -16..15, formed as nibble - 16 where the bit is clear.
-static inline v128_t block_dot_q5_0(const void *vx, const void *vy, v128_t aux) {
-    (void)aux;
-    const block_q5_0 *x = vx;
-    v128_t lo, hi, lo_set, hi_set;
-    unpack_nibbles(x->qs, &lo, &hi);
-    unpack_fifth_bits(x->qh, &lo_set, &hi_set);
-    const v128_t sixteen = wasm_i8x16_const_splat(16);
-    lo = wasm_i8x16_sub(lo, wasm_v128_andnot(sixteen, lo_set));
-    hi = wasm_i8x16_sub(hi, wasm_v128_andnot(sixteen, hi_set));
-    return block_dot_small(lo, hi, ((const block_q8_0 *)vy)->qs);
-}
-
-// Q5_1: weights nibble | fifth bit << 4 in 0..31.
-static inline v128_t block_dot_q5_1(const void *vx, const void *vy, v128_t aux) {
-    (void)aux;
-    const block_q5_1 *x = vx;
-    v128_t lo, hi, lo_set, hi_set;
-    unpack_nibbles(x->qs, &lo, &hi);
-    unpack_fifth_bits(x->qh, &lo_set, &hi_set);
-    const v128_t sixteen = wasm_i8x16_const_splat(16);
-    lo = wasm_v128_or(lo, wasm_v128_and(lo_set, sixteen));
-    hi = wasm_v128_or(hi, wasm_v128_and(hi_set, sixteen));
-    return block_dot_small(lo, hi, ((const block_q8_1 *)vy)->qs);
-}
-
-// Q8_0: both operands may be -128 in a file, and two products of 2^14 overflow an i16 lane, so
-// each product vector is widened on its own.
-static inline v128_t block_dot_q8_0(const void *vx, const void *vy, v128_t aux) {
-    (void)aux;
-    const block_q8_0 *x = vx, *y = vy;
-    return wasm_i32x4_add(hs_simd128_dot_i8x16(wasm_v128_load(x->qs), wasm_v128_load(y->qs)),
-                          hs_simd128_dot_i8x16(wasm_v128_load(x->qs + 16), wasm_v128_load(y->qs + 16)));
-}
-
-// IQ4_NL: weights from the 16-entry level table (aux) by i8x16.swizzle, one lookup per lane. The
-// levels reach -127, so only two products (<= 127 * 128 each) may share an i16 lane before widening.
-static inline v128_t block_dot_iq4_nl(const void *vx, const void *vy, v128_t levels) {
-    const block_iq4_nl *x = vx;
-    const block_q8_0 *y = vy;
-    v128_t lo, hi;
-    unpack_nibbles(x->qs, &lo, &hi);
-    lo = wasm_i8x16_swizzle(levels, lo);
-    hi = wasm_i8x16_swizzle(levels, hi);
-    const v128_t y0 = wasm_v128_load(y->qs), y1 = wasm_v128_load(y->qs + 16);
-    return wasm_i32x4_add(wasm_i32x4_extadd_pairwise_i16x8(hs_simd128_mul_add_i8x16(lo, y0)),
-                          wasm_i32x4_extadd_pairwise_i16x8(hs_simd128_mul_add_i8x16(hi, y1)));
+// Blocks are walked in order and lane t of a row's f32x4 accumulates token t's terms one block at
+// a time, each term formed with the reference's operations in the reference's order: every
+// result is bit for bit the reference's (and vec_dot_blocks's up to its four-lane summation).
+// For each block the four tokens' activations are read once for up to GEMM_ROWS rows, and each
+// row's weight block is decoded once for four tokens.
+static inline __attribute__((always_inline)) void gemm_blocks(int n, int nr, int nt, const void *vx, size_t x_row,
+                                                               const void *vy, size_t y_row, float *s, size_t s_stride,
+                                                               const block_format f) {
+    const uint8_t *x = vx, *y = vy;
+    const int nb = n / 32;
+    for (int t0 = 0; t0 < nt; t0 += GEMM_TOKENS) {
+        const int tn = nt - t0 < GEMM_TOKENS ? nt - t0 : GEMM_TOKENS;
+        const uint8_t *yt[GEMM_TOKENS];
+        for (int t = 0; t < GEMM_TOKENS; t++) yt[t] = y + (size_t)(t0 + (t < tn ? t : 0)) * y_row; // spare lanes repeat token 0
+        for (int r0 = 0; r0 < nr; r0 += GEMM_ROWS) {
+            const int rn = nr - r0 < GEMM_ROWS ? nr - r0 : GEMM_ROWS;
+            v128_t acc[GEMM_ROWS];
+            for (int r = 0; r < rn; r++) acc[r] = wasm_f32x4_const_splat(0.0f);
+            v128_t probe = wasm_i32x4_const_splat(0);
+            for (int b = 0; b < nb; b++) {
+                const size_t yo = (size_t)b * f.y_block;
+                const int8_t *a0 = (const int8_t *)(yt[0] + yo + f.y_quants), *a1 = (const int8_t *)(yt[1] + yo + f.y_quants);
+                const int8_t *a2 = (const int8_t *)(yt[2] + yo + f.y_quants), *a3 = (const int8_t *)(yt[3] + yo + f.y_quants);
+                const v128_t dy = gather_tokens_f16(yt, yo, &probe);
+                const v128_t sy = f.with_min ? gather_tokens_f16(yt, yo + 2, &probe) : wasm_f32x4_const_splat(0.0f);
+                const v128_t overcount =
+                    CODES_UNSIGNED && f.offset ? hs_simd128_sum4_i32x4(offset_dot(a0, f.offset), offset_dot(a1, f.offset),
+                                                                       offset_dot(a2, f.offset), offset_dot(a3, f.offset))
+                                               : wasm_i32x4_const_splat(0);
+                const uint8_t *xb = x + (size_t)r0 * x_row + (size_t)b * f.x_block;
+                for (int r = 0; r < rn; r++, xb += x_row) {
+                    const weights32 w = f.decode(xb);
+                    v128_t isum = hs_simd128_sum4_i32x4(decoded_dot(w, a0, f.kind), decoded_dot(w, a1, f.kind),
+                                                        decoded_dot(w, a2, f.kind), decoded_dot(w, a3, f.kind));
+                    if (CODES_UNSIGNED && f.offset) isum = wasm_i32x4_sub(isum, overcount);
+                    const v128_t fsum = wasm_f32x4_convert_i32x4(isum);
+                    const v128_t dx = wasm_f32x4_splat(hs_simd128_f16_to_f32(((const hs_f16 *)xb)[0])); // exact, inf too
+                    v128_t term = f.int_first ? wasm_f32x4_mul(wasm_f32x4_mul(fsum, dx), dy)
+                                              : wasm_f32x4_mul(wasm_f32x4_mul(dx, dy), fsum);
+                    if (f.with_min) {
+                        const v128_t mx = wasm_f32x4_splat(hs_simd128_f16_to_f32(((const hs_f16 *)xb)[1]));
+                        term = wasm_f32x4_add(term, wasm_f32x4_mul(mx, sy));
+                    }
+                    acc[r] = wasm_f32x4_add(acc[r], term);
+                }
+            }
+            const bool special = hs_simd128_probe_hit(probe); // an activation scale of inf / NaN
+            for (int r = 0; r < rn; r++) {
+                float lanes[GEMM_TOKENS];
+                wasm_v128_store(lanes, acc[r]);
+                const uint8_t *xr = x + (size_t)(r0 + r) * x_row;
+                for (int t = 0; t < tn; t++) {
+                    float *out = &s[(size_t)(t0 + t) * s_stride + (size_t)(r0 + r)];
+                    if (special) f.reference(n, out, xr, yt[t]);
+                    else *out = lanes[t];
+                }
+            }
+        }
+    }
 }
 
 // ---- the kernels ----
 
-static const v128_t NO_AUX = {0};
+static const block_format Q4_0 = {decode_q4_0, DOT_SMALL, 8, sizeof(block_q4_0), sizeof(block_q8_0), 2, false, true,
+                                  hs_vec_dot_q4_0_q8_0_ref};
+static const block_format Q4_1 = {decode_q4_1, DOT_SMALL, 0, sizeof(block_q4_1), sizeof(block_q8_1), 4, true, false,
+                                  hs_vec_dot_q4_1_q8_1_ref};
+static const block_format Q5_0 = {decode_q5_0, DOT_SMALL, 16, sizeof(block_q5_0), sizeof(block_q8_0), 2, false, false,
+                                  hs_vec_dot_q5_0_q8_0_ref};
+static const block_format Q5_1 = {decode_q5_1, DOT_SMALL, 0, sizeof(block_q5_1), sizeof(block_q8_1), 4, true, false,
+                                  hs_vec_dot_q5_1_q8_1_ref};
+static const block_format Q8_0 = {decode_q8_0, DOT_FULL, 0, sizeof(block_q8_0), sizeof(block_q8_0), 2, false, false,
+                                  hs_vec_dot_q8_0_q8_0_ref};
+static const block_format IQ4_NL = {decode_iq4_nl, DOT_LEVELS, 0, sizeof(block_iq4_nl), sizeof(block_q8_0), 2, false,
+                                    false, hs_vec_dot_iq4_nl_q8_0_ref};
 
-void hs_vec_dot_q4_0_q8_0_simd128(int n, float *s, const void *x, const void *y) {
-    vec_dot_blocks(n, s, x, y, sizeof(block_q4_0), sizeof(block_q8_0), false, true, block_dot_q4_0, NO_AUX,
-                   hs_vec_dot_q4_0_q8_0_ref);
-}
+#define LEGACY_KERNELS(name, format)                                                                              \
+    void hs_vec_dot_##name##_simd128(int n, float *s, const void *x, const void *y) {                             \
+        vec_dot_blocks(n, s, x, y, format);                                                                        \
+    }                                                                                                              \
+    void hs_gemm_##name##_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y, size_t y_row, \
+                                  float *s, size_t s_stride) {                                                     \
+        gemm_blocks(n, nr, nt, x, x_row, y, y_row, s, s_stride, format);                                           \
+    }
 
-void hs_vec_dot_q4_1_q8_1_simd128(int n, float *s, const void *x, const void *y) {
-    vec_dot_blocks(n, s, x, y, sizeof(block_q4_1), sizeof(block_q8_1), true, false, block_dot_q4_1, NO_AUX,
-                   hs_vec_dot_q4_1_q8_1_ref);
-}
-
-void hs_vec_dot_q5_0_q8_0_simd128(int n, float *s, const void *x, const void *y) {
-    vec_dot_blocks(n, s, x, y, sizeof(block_q5_0), sizeof(block_q8_0), false, false, block_dot_q5_0, NO_AUX,
-                   hs_vec_dot_q5_0_q8_0_ref);
-}
-
-void hs_vec_dot_q5_1_q8_1_simd128(int n, float *s, const void *x, const void *y) {
-    vec_dot_blocks(n, s, x, y, sizeof(block_q5_1), sizeof(block_q8_1), true, false, block_dot_q5_1, NO_AUX,
-                   hs_vec_dot_q5_1_q8_1_ref);
-}
-
-void hs_vec_dot_q8_0_q8_0_simd128(int n, float *s, const void *x, const void *y) {
-    vec_dot_blocks(n, s, x, y, sizeof(block_q8_0), sizeof(block_q8_0), false, false, block_dot_q8_0, NO_AUX,
-                   hs_vec_dot_q8_0_q8_0_ref);
-}
-
-void hs_vec_dot_iq4_nl_q8_0_simd128(int n, float *s, const void *x, const void *y) {
-    vec_dot_blocks(n, s, x, y, sizeof(block_iq4_nl), sizeof(block_q8_0), false, false, block_dot_iq4_nl,
-                   wasm_v128_load(hs_kvalues_iq4nl), hs_vec_dot_iq4_nl_q8_0_ref);
-}
+LEGACY_KERNELS(q4_0_q8_0, Q4_0)
+LEGACY_KERNELS(q4_1_q8_1, Q4_1)
+LEGACY_KERNELS(q5_0_q8_0, Q5_0)
+LEGACY_KERNELS(q5_1_q8_1, Q5_1)
+LEGACY_KERNELS(q8_0_q8_0, Q8_0)
+LEGACY_KERNELS(iq4_nl_q8_0, IQ4_NL)
 
 #endif // __wasm_simd128__

@@ -34,6 +34,7 @@ export class Session {
             nCtx: options.contextLength ?? 0,
             nBatch: options.batchSize ?? DEFAULT_BATCH,
             kvType: options.kvType ?? 'f16',
+            simd: options.simd ?? 'auto',
         };
     }
 
@@ -57,7 +58,7 @@ export class Session {
         signal.throwIfAborted();
         const core = await EngineCore.create(wanted);
         this.core = core;
-        this.coreOptions = { ...wanted, variant: core.variant };
+        this.coreOptions = { ...wanted, variant: core.variant, simd: core.simd };
         try {
             await loadIntoCore(core, src, { signal, onProgress: (p) => job.progress(p) });
             this.model = { label: src.label, info: core.info() };
@@ -100,6 +101,7 @@ export class Session {
             ...this.model.info,
             source: this.model.label,
             variant: this.coreOptions.variant,
+            simd: this.coreOptions.simd,
             threads: this.coreOptions.nThreads,
             context: core.nCtx,
             crossOriginIsolated: globalThis.crossOriginIsolated ?? null,

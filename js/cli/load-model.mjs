@@ -1,4 +1,4 @@
-// The CLI's engine: options from -t/--ctx/--batch/--kv (and --variant, which only this CLI has),
+// The CLI's engine: options from -t/--ctx/--batch/--kv (and --variant / --simd, which only this CLI has),
 // and the model file streamed in from disk.
 import { EngineCore } from '../core.mjs';
 import { loadModelFile } from '../node-file.mjs';
@@ -16,6 +16,7 @@ export function engineOptions(args) {
         nBatch: batch >= 1 ? batch : 64,
         kvType: kv,
         variant: args.str(null, '--variant') ?? 'auto',
+        simd: args.str(null, '--simd') ?? 'auto',
     };
 }
 

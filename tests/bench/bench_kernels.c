@@ -120,6 +120,40 @@ static double time_matvec(hs_vec_dot_fn dot, const uint8_t *w, size_t row_bytes,
     return best;
 }
 
+#define PP_TOKENS 16 // activation rows of the prefill measurement
+#define PP_TILE 16   // weight rows per gemm call, as src/matmul.c tiles them
+
+// Seconds per prefill step: every row times PP_TOKENS activation rows, by the table's gemm in
+// tiles of PP_TILE rows as the matmul calls it, or (no gemm) by vec_dot per row and token.
+static double time_prefill(const hs_quant_traits *tr, const uint8_t *w, size_t row_bytes, const uint8_t *act,
+                           size_t act_row, float *out) {
+    double best = 1e30, warm = 0.0, spent = 0.0;
+    for (int run = 0; run < 2 || spent < MIN_SECONDS; run++) {
+        const double t0 = now_seconds();
+        for (int r0 = 0; r0 < ROWS; r0 += PP_TILE) {
+            const uint8_t *wt = w + (size_t)r0 * row_bytes;
+            if (tr->gemm) {
+                tr->gemm(COLS, PP_TILE, PP_TOKENS, wt, row_bytes, act, act_row, out + r0, ROWS);
+                continue;
+            }
+            for (int t = 0; t < PP_TOKENS; t++) {
+                for (int r = 0; r < PP_TILE; r++) {
+                    tr->vec_dot(COLS, &out[(size_t)t * ROWS + r0 + r], wt + (size_t)r * row_bytes, act + t * act_row);
+                }
+            }
+        }
+        const double dt = now_seconds() - t0;
+        if (warm < WARMUP_SECONDS) {
+            warm += dt;
+            continue;
+        }
+        spent += dt;
+        if (dt < best) best = dt;
+    }
+    sink = out[0] + out[(size_t)PP_TOKENS * ROWS - 1];
+    return best;
+}
+
 // Seconds per activation row quantization.
 static double time_quantize(hs_quantize_row_fn quantize, const float *x, void *act) {
     const int reps = 2000;
@@ -142,12 +176,13 @@ int main(int argc, char **argv) {
     const char *target = "native";
 #endif
     printf("%d x %d mat-vec, one thread, %s; ref = scalar reference table, fast = table in use\n", ROWS, COLS, target);
-    printf("%-7s %8s | %8s %8s | %8s %8s | %7s | %9s %9s\n", "type", "MiB", "ref GB/s", "Gelem/s", "fast GB/s",
-           "Gelem/s", "speedup", "act ref", "act fast");
+    printf("%-7s %8s | %8s %8s | %8s %8s | %7s | %9s %9s | %10s\n", "type", "MiB", "ref GB/s", "Gelem/s", "fast GB/s",
+           "Gelem/s", "speedup", "act ref", "act fast", "pp Gelem/s");
     float *x = malloc(COLS * sizeof(float));
-    float *out = malloc(ROWS * sizeof(float));
+    float *out = malloc((size_t)PP_TOKENS * ROWS * sizeof(float));
     for (int i = 0; i < COLS; i++) x[i] = random_float();
-    void *act = malloc(hs_row_size(HS_TYPE_F32, COLS));
+    const size_t act_row = hs_row_size(HS_TYPE_F32, COLS);
+    uint8_t *act = malloc(act_row * PP_TOKENS);
     for (size_t ti = 0; ti < sizeof TYPES / sizeof TYPES[0]; ti++) {
         const hs_type t = TYPES[ti];
         bool wanted = argc < 2;
@@ -164,18 +199,26 @@ int main(int argc, char **argv) {
         const hs_type vt = ref->vec_dot_type;
         const double q_ref = time_quantize(hs_quant_traits_ref(vt)->quantize_activation, x, act);
         const double q_fast = time_quantize(hs_quant_traits_get(vt)->quantize_activation, x, act);
-        hs_quant_traits_get(vt)->quantize_activation(x, act, COLS);
+        const size_t vt_row = hs_row_size(vt, COLS);
+        for (int k = 0; k < PP_TOKENS; k++) {
+            x[k] = random_float(); // tokens differ a little
+            hs_quant_traits_get(vt)->quantize_activation(x, act + (size_t)k * vt_row, COLS);
+        }
+        const double t_pp = time_prefill(fast, w, row_bytes, act, vt_row, out);
         const double t_ref = time_matvec(ref->vec_dot, w, row_bytes, act, out);
         const double t_fast = time_matvec(fast->vec_dot, w, row_bytes, act, out);
         const double bytes = (double)row_bytes * ROWS, elems = (double)ROWS * COLS;
-        printf("%-7s %8.1f | %8.2f %8.2f | %8.2f %8.2f | %6.1fx | %7.1fus %7.1fus\n", hs_type_get(t)->name,
+        printf("%-7s %8.1f | %8.2f %8.2f | %8.2f %8.2f | %6.1fx | %7.1fus %7.1fus | %6.2f %s\n", hs_type_get(t)->name,
                bytes / (1024.0 * 1024.0), bytes / t_ref * 1e-9, elems / t_ref * 1e-9, bytes / t_fast * 1e-9,
-               elems / t_fast * 1e-9, t_ref / t_fast, q_ref * 1e6, q_fast * 1e6);
+               elems / t_fast * 1e-9, t_ref / t_fast, q_ref * 1e6, q_fast * 1e6, elems * PP_TOKENS / t_pp * 1e-9,
+               fast->gemm ? "gemm" : "vec_dot");
         fflush(stdout);
         free(w);
     }
     printf("act: quantizing one %d-element activation row to the vec_dot type (%s)\n", COLS,
            "Q8_0/Q8_1/Q8_K/F16/BF16; F32 is a copy");
+    printf("pp: every row times %d activation rows, in tiles of %d rows (gemm where the type has one)\n", PP_TOKENS,
+           PP_TILE);
     free(x);
     free(out);
     free(act);

@@ -4,10 +4,10 @@
 import { EngineCore } from '../../js/core.mjs';
 import { measureSpeed } from '../../js/bench-speed.mjs';
 
-async function bench({ url, threads, ctx, pp, tg, reps }) {
+async function bench({ url, threads, ctx, pp, tg, reps, simd = 'auto' }) {
     if (threads > 1 && !crossOriginIsolated) throw new Error('page is not cross-origin isolated: no threads');
     const t0 = performance.now();
-    const core = await EngineCore.create({ nThreads: threads, nCtx: ctx });
+    const core = await EngineCore.create({ nThreads: threads, nCtx: ctx, simd });
     const t1 = performance.now();
     try {
         const response = await fetch(url);
@@ -28,7 +28,7 @@ async function bench({ url, threads, ctx, pp, tg, reps }) {
         const { ppTokS, tgTokS } = measureSpeed(core, { pp, tg, reps });
         const info = core.info();
         return {
-            type: info.type, threads: info.n_threads, variant: core.variant, n_ctx: core.nCtx,
+            type: info.type, threads: info.n_threads, variant: core.variant, simd: core.simd, n_ctx: core.nCtx,
             kv_mb: info.memory.kv_cache / 1048576, init_ms: t1 - t0, load_ms: t2 - t1, chunks,
             pp_tok_s: ppTokS, tg_tok_s: tgTokS, wasm_heap_mb: core.memoryBytes / 1048576,
         };

@@ -4,12 +4,13 @@
 // our COOP/COEP server. One line per model x thread count, a fresh page each:
 //
 //   node tests/bench/browser.mjs --model FILE[,FILE...] [--threads 1,2] [--pp 64] [--tg 32] [--reps 3]
-//                                [--ctx 1024] [--timeout 600] [--max-foreign 0.15] [--retries 3] [--json]
+//                                [--ctx 1024] [--simd auto] [--timeout 600] [--max-foreign 0.15] [--retries 3] [--json]
 //
 // pp/tg tok/s: medians over reps, timed in the worker after one untimed warm-up pass (as
 // `hearth bench`). load_ms: model fetch + write + loadEnd (init_ms: engine/module creation, apart).
 // peak_pss_mb: the peak, during load and run, of the summed PSS (/proc/PID/smaps_rollup) of the
 // launched browser process and its descendants, minus that sum on the fresh page before the load.
+// --simd auto|relaxed|simd128[,...]: which builds (auto: relaxed SIMD where Chromium has it).
 // foreign_cores: CPU other processes used during the configuration; above --max-foreign it is redone.
 import { chromium } from 'playwright-core';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
@@ -123,18 +124,19 @@ async function runOne(browser, app, modelUrl, options) {
 const { values: args } = parseArgs({
     options: {
         model: { type: 'string' }, threads: { type: 'string', default: '1,2' }, pp: { type: 'string', default: '64' },
-        tg: { type: 'string', default: '32' }, reps: { type: 'string', default: '3' }, ctx: { type: 'string', default: '1024' },
+        tg: { type: 'string', default: '32' }, reps: { type: 'string', default: '3' }, ctx: { type: 'string', default: '1024' }, simd: { type: 'string', default: 'auto' },
         timeout: { type: 'string', default: '600' }, 'max-foreign': { type: 'string', default: '0.15' },
         retries: { type: 'string', default: '3' }, json: { type: 'boolean', default: false },
     },
 });
 if (!args.model) {
     process.stderr.write('usage: node tests/bench/browser.mjs --model FILE[,FILE...] [--threads 1,2] [--pp 64] [--tg 32] ' +
-        '[--reps 3] [--ctx 1024] [--timeout S] [--max-foreign C] [--retries N] [--json]\n');
+        '[--reps 3] [--ctx 1024] [--simd auto|relaxed|simd128[,...]] [--timeout S] [--max-foreign C] [--retries N] [--json]\n');
     process.exit(2);
 }
 const models = args.model.split(',').map((m) => resolve(m));
 const threadList = args.threads.split(',').map(Number);
+const simdList = args.simd.split(',');
 const options = { pp: +args.pp, tg: +args.tg, reps: +args.reps, ctx: +args.ctx, timeout: +args.timeout };
 
 const app = await createAppServer({ root: ROOT }).listen();
@@ -153,19 +155,19 @@ try {
             headers: { 'Access-Control-Allow-Origin': '*', 'Cross-Origin-Resource-Policy': 'cross-origin' },
         }).listen();
         try {
-            for (const threads of threadList) {
+            for (const simd of simdList) for (const threads of threadList) {
                 try {
                     // A run during which other processes took more than --max-foreign cores is redone.
                     let r;
                     for (let attempt = 0; ; attempt++) {
-                        r = await runOne(browser, app, `${files.url}/${encodeURIComponent(basename(model))}`, { ...options, threads });
+                        r = await runOne(browser, app, `${files.url}/${encodeURIComponent(basename(model))}`, { ...options, threads, simd });
                         if (r.foreign_cores <= +args['max-foreign'] || attempt >= +args.retries) break;
                         process.stderr.write(`${basename(model)} t=${threads}: redone, foreign load ${r.foreign_cores.toFixed(2)} cores\n`);
                         await new Promise((ok) => setTimeout(ok, 3000));
                     }
                     const fileMb = statSync(model).size / MB;
                     const line = {
-                        model: basename(model), type: r.type, threads: r.threads, variant: r.variant, pp: options.pp, tg: options.tg,
+                        model: basename(model), type: r.type, threads: r.threads, variant: r.variant, simd: r.simd, pp: options.pp, tg: options.tg,
                         reps: options.reps, n_ctx: r.n_ctx, init_ms: r.init_ms, load_ms: r.load_ms, pp_tok_s: r.pp_tok_s,
                         tg_tok_s: r.tg_tok_s, peak_pss_mb: r.peak_pss_mb, base_pss_mb: r.base_pss_mb, wasm_heap_mb: r.wasm_heap_mb,
                         file_mb: fileMb, kv_mb: r.kv_mb, foreign_cores: r.foreign_cores,
@@ -173,7 +175,7 @@ try {
                     for (const k of Object.keys(line)) if (typeof line[k] === 'number') line[k] = Math.round(line[k] * 100) / 100;
                     if (threads !== r.threads) throw new Error(`asked for ${threads} threads, the engine runs ${r.threads}`);
                     process.stdout.write(args.json ? `${JSON.stringify(line)}\n` :
-                        `${line.model} ${line.type} t=${line.threads}: load ${line.load_ms.toFixed(0)} ms, pp${line.pp} ` +
+                        `${line.model} ${line.type} ${line.simd} t=${line.threads}: load ${line.load_ms.toFixed(0)} ms, pp${line.pp} ` +
                         `${line.pp_tok_s.toFixed(1)} tok/s, tg${line.tg} ${line.tg_tok_s.toFixed(1)} tok/s, peak PSS +` +
                         `${line.peak_pss_mb.toFixed(1)} MB (file ${line.file_mb.toFixed(1)} MB, KV ${line.kv_mb.toFixed(1)} MB)\n`);
                 } catch (err) {

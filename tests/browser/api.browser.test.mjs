@@ -32,11 +32,11 @@ async function inPage(app, fn, arg) {
 }
 
 // Loads stories260K from the Hub, generates greedily, aborts one generation and generates again.
-async function greedyScenario({ hubUrl, prompt }) {
+async function greedyScenario({ hubUrl, prompt, file = 'stories260K-f32.gguf' }) {
     const { createEngine, listCachedModels } = await import('/js/index.mjs');
     const engine = createEngine();
     const phases = new Set();
-    const info = await engine.load({ repo: 'local/stories260K', file: 'stories260K-f32.gguf', hubUrl },
+    const info = await engine.load({ repo: 'local/stories260K', file, hubUrl },
         { onProgress: (p) => phases.add(p.phase) });
     const collect = async (stream) => {
         let text = '';
@@ -54,6 +54,7 @@ async function greedyScenario({ hubUrl, prompt }) {
         isolated: globalThis.crossOriginIsolated,
         cores: navigator.hardwareConcurrency,
         variant: info.variant,
+        simd: info.simd,
         threads: info.threads,
         architecture: info.architecture,
         phases: [...phases],
@@ -68,6 +69,7 @@ test('cross-origin isolated page: threaded build, greedy text equals llama.cpp, 
     const r = await inPage(env.isolated, greedyScenario, { hubUrl: env.hub.url, prompt: env.reference.prompt });
     assert.equal(r.isolated, true);
     assert.equal(r.variant, 'mt');
+    assert.equal(r.simd, 'relaxed'); // Chromium has relaxed SIMD
     assert.equal(r.threads, Math.min(r.cores, 4));
     assert.equal(r.architecture, 'llama');
     assert.deepEqual(r.phases.sort(), ['download', 'load']);
@@ -78,10 +80,19 @@ test('cross-origin isolated page: threaded build, greedy text equals llama.cpp, 
     assert.deepEqual(r.cached, ['stories260K-f32.gguf']);
 });
 
+test('Q4_0 in the relaxed-SIMD build (i8 dot products, prefill by gemm): greedy text equals llama.cpp', T, async () => {
+    const r = await inPage(env.isolated, greedyScenario,
+        { hubUrl: env.hub.url, prompt: env.referenceQ4_0.prompt, file: 'stories260K-Q4_0.gguf' });
+    assert.equal(r.simd, 'relaxed');
+    assert.equal(r.greedy, env.referenceQ4_0.generated_text);
+    assert.equal(r.again, env.referenceQ4_0.generated_text);
+});
+
 test('page without cross-origin isolation: one thread (st build), same text', T, async () => {
     const r = await inPage(env.plain, greedyScenario, { hubUrl: env.hub.url, prompt: env.reference.prompt });
     assert.equal(r.isolated, false);
     assert.equal(r.variant, 'st');
+    assert.equal(r.simd, 'relaxed');
     assert.equal(r.threads, 1);
     assert.equal(r.greedy, env.reference.generated_text);
     assert.equal(r.aborted.finishReason, 'abort');

@@ -25,7 +25,10 @@ export async function startEnvironment() {
     const model = join(SHARED, 'models/stories260K/stories260K-f32.gguf');
     const hub = await new HubServer({
         repos: {
-            'local/stories260K': { files: { 'stories260K-f32.gguf': model } },
+            'local/stories260K': { files: {
+                'stories260K-f32.gguf': model,
+                'stories260K-Q4_0.gguf': join(SHARED, 'models/stories260K/stories260K-Q4_0.gguf'),
+            } },
             'test/chat': { files: { 'stories260K-chat.gguf': withChatTemplate(await readFile(model), CHAT_TEMPLATE) } },
         },
     }).listen();
@@ -43,6 +46,7 @@ export async function startEnvironment() {
         plain,
         browser,
         reference: JSON.parse(await readFile(join(SHARED, 'reference/stories260K-f32.ref.json'), 'utf8')).prompts[0],
+        referenceQ4_0: JSON.parse(await readFile(join(SHARED, 'reference/stories260K-Q4_0.ref.json'), 'utf8')).prompts[0],
         async close() {
             await browser.close().catch(() => {});
             await Promise.all([hub.close(), isolated.close(), plain.close()]);

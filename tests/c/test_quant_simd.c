@@ -417,6 +417,84 @@ static void test_vec_dot(void) {
     free(ybuf);
 }
 
+// ---- gemm ----
+
+// Every result of a gemm against the reference vec_dot of its row and token: bit for bit for the
+// 32-element block formats (their gemm adds each token's terms in the reference's order), within
+// vec_dot's tolerance for the others. Shapes cover partial token groups and row tiles, rows at odd
+// strides, and an activation whose scale is infinite (the kernel's rerun by the reference).
+static bool gemm_exact(hs_type t) {
+    return t == HS_TYPE_Q4_0 || t == HS_TYPE_Q4_1 || t == HS_TYPE_Q5_0 || t == HS_TYPE_Q5_1 || t == HS_TYPE_Q8_0 ||
+           t == HS_TYPE_IQ4_NL;
+}
+
+static int gemm_checks;
+
+static void test_gemm(void) {
+    enum { MAX_ROWS = 21, MAX_TOKENS = 9 };
+    static const int shapes[][2] = {{1, 2}, {3, 4}, {16, 5}, {17, 8}, {21, 9}, {5, 1}, {2, 3}};
+    for (size_t ti = 0; ti < NTYPES; ti++) {
+        const hs_type t = TYPES[ti];
+        const hs_quant_traits *fast = hs_quant_traits_get(t), *ref = hs_quant_traits_ref(t);
+        if (!fast->gemm) continue;
+        const hs_type vt = ref->vec_dot_type;
+        for (int blocks = 1; blocks <= MAX_BLOCKS; blocks += 2) {
+            const int n = row_length(t, blocks);
+            const size_t x_row = hs_row_size(t, (uint64_t)n) + 3, y_row = hs_row_size(vt, (uint64_t)n) + 5;
+            uint8_t *x = calloc(MAX_ROWS, x_row), *y = calloc(MAX_TOKENS, y_row);
+            float *xf = malloc((size_t)n * sizeof(float));
+            uint64_t st = 9000 + 17 * (uint64_t)t + (uint64_t)blocks;
+            for (int r = 0; r < MAX_ROWS; r++) {
+                fill_floats(xf, n, r % 3 == 2 ? DIST_WIDE : DIST_UNIFORM, &st);
+                ref->quantize_row(xf, x + (size_t)r * x_row, n);
+            }
+            for (int k = 0; k < MAX_TOKENS; k++) {
+                fill_floats(xf, n, k % 2 ? DIST_OUTLIER : DIST_UNIFORM, &st);
+                hs_quant_traits_ref(vt)->quantize_activation(xf, y + (size_t)k * y_row, n);
+            }
+            for (int special = 0; special < 2; special++) {
+                if (special && is_float_type(t)) break;
+                if (special) { // token 1's first scale infinite (every activation block starts with d)
+                    const uint16_t inf = 0x7c00;
+                    if (vt == HS_TYPE_Q8_K) { const float f = INFINITY; memcpy(y + y_row, &f, 4); }
+                    else memcpy(y + y_row, &inf, 2);
+                }
+                for (size_t si = 0; si < sizeof shapes / sizeof shapes[0]; si++) {
+                    const int nr = shapes[si][0], nt = shapes[si][1];
+                    const size_t s_stride = (size_t)nr + 2;
+                    float out[MAX_TOKENS * (MAX_ROWS + 2)];
+                    for (size_t i = 0; i < sizeof out / sizeof out[0]; i++) out[i] = -777.0f;
+                    fast->gemm(n, nr, nt, x, x_row, y, y_row, out, s_stride);
+                    for (int k = 0; k < nt; k++) {
+                        for (int r = 0; r < nr; r++) {
+                            float want;
+                            ref->vec_dot(n, &want, x + (size_t)r * x_row, y + (size_t)k * y_row);
+                            const float got = out[(size_t)k * s_stride + (size_t)r];
+                            gemm_checks++;
+                            if (gemm_exact(t) || !isfinite(want)) {
+                                CHECK(f32_bits(got) == f32_bits(want) || (isnan(got) && isnan(want)),
+                                      "%s gemm %dx%d (n=%d, special %d) row %d token %d: %.9g, want exactly %.9g",
+                                      hs_type_get(t)->name, nr, nt, n, special, r, k, got, want);
+                            } else {
+                                const double bound = magnitude_bound(t, x + (size_t)r * x_row, y + (size_t)k * y_row, n);
+                                CHECK(fabs((double)got - want) <= 1e-5 * bound + 1e-30,
+                                      "%s gemm %dx%d (n=%d) row %d token %d: %.9g vs ref %.9g", hs_type_get(t)->name,
+                                      nr, nt, n, r, k, got, want);
+                            }
+                        }
+                        // the padding between output rows is not written
+                        CHECK(out[(size_t)k * s_stride + (size_t)nr] == -777.0f, "%s gemm wrote past row %d",
+                              hs_type_get(t)->name, nr);
+                    }
+                }
+            }
+            free(x);
+            free(y);
+            free(xf);
+        }
+    }
+}
+
 // F16 rows holding infinities and NaNs (the SIMD kernel reruns them through the reference).
 static void test_f16_specials(void) {
     enum { N = 203 };
@@ -517,6 +595,7 @@ static void test_simd_installed(void) {
         const hs_type t = TYPES[ti];
         const hs_quant_traits *fast = hs_quant_traits_get(t), *ref = hs_quant_traits_ref(t);
         if (ref->vec_dot) CHECK(fast->vec_dot != ref->vec_dot, "%s: no SIMD vec_dot", hs_type_get(t)->name);
+        if (gemm_exact(t)) CHECK(fast->gemm != NULL, "%s: no SIMD gemm", hs_type_get(t)->name);
         const bool activation = t == HS_TYPE_Q8_0 || t == HS_TYPE_Q8_1 || t == HS_TYPE_Q8_K || t == HS_TYPE_F16 ||
                                 t == HS_TYPE_BF16;
         if (activation) {
@@ -555,6 +634,8 @@ int main(void) {
     test_vec_dot();
     test_f16_specials();
     test_special_scales();
-    printf("vec_dot: %d exact checks, %d within tolerance\n", exact_dot_checks, tolerance_dot_checks);
+    test_gemm();
+    printf("vec_dot: %d exact checks, %d within tolerance; gemm: %d checks\n", exact_dot_checks, tolerance_dot_checks,
+           gemm_checks);
     return test_finish();
 }

@@ -17,6 +17,9 @@ async function both(args) {
 
 const SYNTH_Q4K = sharedPath('models/synthetic/synth-qwen2-bpe1k-Q4_K.gguf');
 const SYNTH_SPM_Q8 = sharedPath('models/synthetic/synth-llama-spm512-Q8_0.gguf');
+const STORIES_Q4_0 = sharedPath('models/stories260K/stories260K-Q4_0.gguf');
+// Node 20 runs the relaxed-SIMD builds only behind a flag, and right only in its optimising compiler.
+const RELAXED_NODE = ['--experimental-wasm-relaxed-simd', '--no-liftoff'];
 
 const RUNS = [
     ['stories260K F32, greedy, mt 2 threads', ['-m', STORIES_F32, '-p', 'Once upon a time', '-n', '48', '--temp', '0', '-t', '2']],
@@ -24,15 +27,23 @@ const RUNS = [
         '--top-k', '40', '--top-p', '0.9', '--seed', '7', '--repeat-penalty', '1.1', '--variant', 'st']],
     ['synthetic qwen2 Q4_K, greedy, F32 KV', ['-m', SYNTH_Q4K, '-p', 'Hello, world! 1234', '-n', '24', '--temp', '0',
         '--kv', 'f32', '--ignore-eos']],
+    // the relaxed-SIMD builds (i8 dot products), prefill through their gemm
+    ['stories260K Q4_0, greedy, mt-relaxed 2 threads', ['-m', STORIES_Q4_0, '-p', 'Once upon a time there was', '-n', '40',
+        '--temp', '0', '-t', '2', '--simd', 'relaxed']],
+    ['synthetic llama Q8_0, greedy, st-relaxed', ['-m', SYNTH_SPM_Q8, '-p', 'Hello, world! 1234', '-n', '24', '--temp', '0',
+        '--ignore-eos', '--variant', 'st', '--simd', 'relaxed']],
 ];
+
+// The JavaScript CLI's own flags, which the native one does not have.
+const JS_ONLY = new Set(['--variant', '--simd']);
 
 for (const [name, args] of RUNS) {
     test(`run --json: ${name}`, { skip }, async () => {
-        // The native CLI has no --variant; it is the JavaScript CLI's only extra flag.
-        const nativeArgs = args.filter((a, i) => a !== '--variant' && args[i - 1] !== '--variant');
+        const nativeArgs = args.filter((a, i) => !JS_ONLY.has(a) && !JS_ONLY.has(args[i - 1]));
+        const nodeFlags = args.includes('relaxed') ? RELAXED_NODE : [];
         const [native, wasm] = await Promise.all([
             run(NATIVE_CLI, ['run', ...nativeArgs, '--json']),
-            run(process.execPath, [JS_CLI, 'run', ...args, '--json']),
+            run(process.execPath, [...nodeFlags, JS_CLI, 'run', ...args, '--json']),
         ]);
         const n = JSON.parse(native.stdout);
         const w = JSON.parse(wasm.stdout);
@@ -65,7 +76,7 @@ test('info --json is byte-identical', { skip }, async () => {
 test('bench --json has the native fields, positive rates, and the wasm memory size', async () => {
     const { stdout } = await run(process.execPath, [JS_CLI, 'bench', '-m', STORIES_F32, '--pp', '16', '--tg', '8', '--reps', '1', '-t', '2', '--json']);
     const b = JSON.parse(stdout);
-    assert.deepEqual(Object.keys(b), ['type', 'threads', 'pp', 'tg', 'reps', 'load_ms', 'pp_tok_s', 'tg_tok_s', 'peak_rss_mb', 'variant', 'wasm_heap_mb']);
+    assert.deepEqual(Object.keys(b), ['type', 'threads', 'pp', 'tg', 'reps', 'load_ms', 'pp_tok_s', 'tg_tok_s', 'peak_rss_mb', 'variant', 'simd', 'wasm_heap_mb']);
     assert.equal(b.type, 'F32');
     assert.equal(b.threads, 2);
     assert.equal(b.variant, 'mt');
