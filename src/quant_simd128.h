@@ -60,10 +60,12 @@ void hs_vec_dot_q6_K_q8_K_simd128(int n, float *s, const void *x, const void *y)
 // ---- f16 -> f32 ----
 //
 // There is no f16 arithmetic in WebAssembly. The exponent and mantissa bits of a binary16 value,
-// moved up 13 places into a binary32, form exactly value * 2^-112 (normals keep their exponent
-// field, rebiased by 127 - 15 = 112; f16 subnormals land on f32 subnormals with the same
-// mantissa). One multiply by 2^112 then gives the value exactly, subnormals included. Only
-// exponent 31 (inf / NaN) needs its own case, to reach the binary32 exponent 255.
+// moved up 13 places into a binary32 (em below), need only the exponent rebiased by 127 - 15 = 112:
+// an integer add of 112 << 23 for normals. An f16 subnormal m * 2^-24 is formed with float
+// arithmetic on normal numbers only: (em + (113 << 23)) is 2^-14 + m * 2^-24, minus 2^-14.
+// (Multiplying em, an f32 subnormal, by 2^112 would be shorter, but x86 takes a microcode assist
+// of ~100 cycles on every subnormal operand: random-weight Q6_K files have f16-subnormal block
+// scales, and that alone halved their prefill.) Exponent 31 (inf / NaN) goes to exponent 255.
 
 static inline float hs_simd128_f32_from_bits(uint32_t u) {
     float f;
@@ -73,15 +75,21 @@ static inline float hs_simd128_f32_from_bits(uint32_t u) {
 
 // Scalar, exact (same bits as hs_f16_to_f32), for block scales and tails.
 static inline float hs_simd128_f16_to_f32(hs_f16 h) {
-    const uint32_t bits = ((uint32_t)(h & 0x8000) << 16) | ((uint32_t)(h & 0x7fff) << 13);
-    if ((h & 0x7c00) == 0x7c00) return hs_simd128_f32_from_bits(bits | 0x70000000u);
-    return hs_simd128_f32_from_bits(bits) * 0x1p112f; // the sign rides along the multiply
+    const uint32_t sign = (uint32_t)(h & 0x8000) << 16, em = (uint32_t)(h & 0x7fff) << 13;
+    if (em >= 0x0f800000u) return hs_simd128_f32_from_bits(sign | em | 0x70000000u); // inf / NaN
+    if (em >= 0x00800000u) return hs_simd128_f32_from_bits(sign | (em + 0x38000000u));
+    const float v = hs_simd128_f32_from_bits(em + 0x38800000u) - 0x1p-14f; // zero or subnormal
+    return sign ? -v : v;
 }
 
 // Four lanes, each holding an f16 in its high half (h << 16, low half zero), a layout that costs
 // a single shift or mask to make from packed f16s. An arithmetic shift right by 3 puts the
 // exponent and mantissa 13 places up from their f16 position and smears the sign into bits
-// 28..30, which the mask clears. Finite inputs only (exponent 31 comes out as a finite 2^16..).
+// 28..30, which the mask clears; one multiply by 2^112 rebiases the exponent and scales f16
+// subnormals (f32 subnormals here) right. Unlike the scalar form this keeps the multiply: the
+// subnormal-free form costs three times as much in the F16 dot product (V8 rebuilds each vector
+// constant at every use), and f16 subnormals are rare among weights, unlike among Q6_K scales.
+// Finite inputs only (exponent 31 comes out as a finite 2^16..).
 static inline v128_t hs_simd128_f16hi_to_f32_finite(v128_t hi) {
     const v128_t bits = wasm_v128_and(wasm_i32x4_shr(hi, 3), wasm_i32x4_const_splat((int32_t)0x8fffffff));
     return wasm_f32x4_mul(bits, wasm_f32x4_const_splat(0x1p112f));

@@ -14,6 +14,7 @@
 #include <math.h>
 
 #include "quant_simd128.h"
+#include "simd128_relaxed.h"
 
 // ---- Q8_K activation quantization ----
 
@@ -230,6 +231,9 @@ static inline void unpack_scales_mins_k4(const uint8_t *packed, int16_t sc[8], v
 // One 64-element chunk c of a Q4_K / Q5_K super-block: byte l of the 32 holds element 64c + l in
 // its low nibble and 64c + 32 + l in its high one (sub-blocks 2c and 2c + 1). With the fifth bits
 // (Q5_K: bit 2c / 2c + 1 of qh[l]) weights reach 31: |four products| <= 15872.
+//
+// Under relaxed SIMD the codes (0..15 / 0..31) are the u7 operand of one i8 dot per 16 elements,
+// which gives each 32-element sub-block's sum in i32 lanes; those are scaled by an i32 multiply.
 static inline v128_t chunk_dot_k4(const uint8_t *qs, const int8_t *a, const int16_t *sc2, bool five_bits,
                                   v128_t h0, v128_t h1, int c) {
     const v128_t q0 = wasm_v128_load(qs), q1 = wasm_v128_load(qs + 16);
@@ -244,9 +248,18 @@ static inline v128_t chunk_dot_k4(const uint8_t *qs, const int8_t *a, const int1
         hi0 = wasm_v128_or(hi0, wasm_v128_and(wasm_i8x16_eq(wasm_v128_and(h0, bit_hi), bit_hi), sixteen));
         hi1 = wasm_v128_or(hi1, wasm_v128_and(wasm_i8x16_eq(wasm_v128_and(h1, bit_hi), bit_hi), sixteen));
     }
+#ifdef __wasm_relaxed_simd__
+    const v128_t zero = wasm_i32x4_const_splat(0);
+    const v128_t s_lo = hs_relaxed_dot_i8_u7_add(wasm_v128_load(a + 16), lo1,
+                                                 hs_relaxed_dot_i8_u7_add(wasm_v128_load(a), lo0, zero));
+    const v128_t s_hi = hs_relaxed_dot_i8_u7_add(wasm_v128_load(a + 48), hi1,
+                                                 hs_relaxed_dot_i8_u7_add(wasm_v128_load(a + 32), hi0, zero));
+    return wasm_i32x4_add(wasm_i32x4_mul(s_lo, wasm_i32x4_splat(sc2[0])), wasm_i32x4_mul(s_hi, wasm_i32x4_splat(sc2[1])));
+#else
     const v128_t p_lo = mul_add_pair(lo0, wasm_v128_load(a), lo1, wasm_v128_load(a + 16));
     const v128_t p_hi = mul_add_pair(hi0, wasm_v128_load(a + 32), hi1, wasm_v128_load(a + 48));
     return wasm_i32x4_add(scaled(p_lo, sc2), scaled(p_hi, sc2 + 1));
+#endif
 }
 
 // Q4_K and Q5_K differ only in the fifth bits; the flag is a constant at each call, so the
@@ -310,9 +323,19 @@ void hs_vec_dot_q5_K_q8_K_simd128(int n, float *s, const void *vx, const void *v
 //
 // Each half of 128 elements: for l < 32, ql[l] holds elements l (low nibble) and 64 + l (high),
 // ql[32 + l] elements 32 + l and 96 + l; qh[l] the high 2 bits of l, 32 + l, 64 + l, 96 + l.
+//
+// Under relaxed SIMD the codes 0..63 are the u7 operand of an i8 dot, scaled by an i32 multiply,
+// and the 32 * sum(scale * activations) they overcount is taken off once per super-block with the
+// Q8_K bsums.
 static inline v128_t group_dot_q6(v128_t low4, v128_t high2_at_4, const int8_t *a, const int16_t *scale) {
+#ifdef __wasm_relaxed_simd__
+    const v128_t codes = wasm_v128_or(low4, high2_at_4);
+    return wasm_i32x4_mul(hs_relaxed_dot_i8_u7_add(wasm_v128_load(a), codes, wasm_i32x4_const_splat(0)),
+                          wasm_i32x4_splat(*scale));
+#else
     const v128_t w = wasm_i8x16_sub(wasm_v128_or(low4, high2_at_4), wasm_i8x16_const_splat(32));
     return scaled(hs_simd128_mul_add_i8x16(w, wasm_v128_load(a)), scale);
+#endif
 }
 
 void hs_vec_dot_q6_K_q8_K_simd128(int n, float *s, const void *vx, const void *vy) {
@@ -347,6 +370,12 @@ void hs_vec_dot_q6_K_q8_K_simd128(int n, float *s, const void *vx, const void *v
                 isum = wasm_i32x4_add(isum, group_dot_q6(hi1, h67, ap + 96, s8 + 6 + part));
             }
         }
+#ifdef __wasm_relaxed_simd__
+        // sum over the 16 groups of 32 * scale * (sum of the group's activations)
+        const v128_t overcount = wasm_i32x4_add(wasm_i32x4_dot_i16x8(wasm_v128_load(y[i].bsums), wasm_v128_load(sc)),
+                                                wasm_i32x4_dot_i16x8(wasm_v128_load(y[i].bsums + 8), wasm_v128_load(sc + 8)));
+        isum = wasm_i32x4_sub(isum, wasm_i32x4_shl(overcount, 5));
+#endif
         const float d = hs_simd128_f16_to_f32(x[i].d) * y[i].d;
         finite &= isfinite(d);
         acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_splat(d), wasm_f32x4_convert_i32x4(isum)));

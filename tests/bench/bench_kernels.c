@@ -26,8 +26,12 @@
 #include "quant_blocks.h"
 #include "types.h"
 
+#ifndef ROWS
 #define ROWS 4096
+#endif
+#ifndef COLS
 #define COLS 4096
+#endif
 // V8 first runs wasm in its baseline compiler and swaps in optimised code compiled on a background
 // thread; on a busy 2-core machine that can take a while, so each kernel is warmed up for a fixed
 // time before it is measured.
