@@ -161,36 +161,32 @@ static inline weights32 decode_q4_1(const void *vx) {
     return w;
 }
 
-// Q5_0: codes nibble | fifth bit << 4 in 0..31; signed, code - 16, formed as nibble - 16 where the
-// bit is clear.
-static inline weights32 decode_q5_0(const void *vx) {
-    const block_q5_0 *x = vx;
+// Q5 codes nibble | fifth bit << 4 in 0..31; with minus16 (Q5_0's signed weights) code - 16,
+// formed as nibble - 16 where the bit is clear.
+static inline weights32 decode_five_bits(const uint8_t *qs, const uint8_t qh[4], bool minus16) {
     weights32 w;
     v128_t lo_set, hi_set;
-    unpack_nibbles(x->qs, &w.lo, &w.hi);
-    unpack_fifth_bits(x->qh, &lo_set, &hi_set);
+    unpack_nibbles(qs, &w.lo, &w.hi);
+    unpack_fifth_bits(qh, &lo_set, &hi_set);
     const v128_t sixteen = wasm_i8x16_const_splat(16);
-    if (CODES_UNSIGNED) {
-        w.lo = wasm_v128_or(w.lo, wasm_v128_and(lo_set, sixteen));
-        w.hi = wasm_v128_or(w.hi, wasm_v128_and(hi_set, sixteen));
-    } else {
+    if (minus16) {
         w.lo = wasm_i8x16_sub(w.lo, wasm_v128_andnot(sixteen, lo_set));
         w.hi = wasm_i8x16_sub(w.hi, wasm_v128_andnot(sixteen, hi_set));
+    } else {
+        w.lo = wasm_v128_or(w.lo, wasm_v128_and(lo_set, sixteen));
+        w.hi = wasm_v128_or(w.hi, wasm_v128_and(hi_set, sixteen));
     }
     return w;
 }
 
-// Q5_1: weights nibble | fifth bit << 4 in 0..31.
+static inline weights32 decode_q5_0(const void *vx) {
+    const block_q5_0 *x = vx;
+    return decode_five_bits(x->qs, x->qh, !CODES_UNSIGNED);
+}
+
 static inline weights32 decode_q5_1(const void *vx) {
     const block_q5_1 *x = vx;
-    weights32 w;
-    v128_t lo_set, hi_set;
-    unpack_nibbles(x->qs, &w.lo, &w.hi);
-    unpack_fifth_bits(x->qh, &lo_set, &hi_set);
-    const v128_t sixteen = wasm_i8x16_const_splat(16);
-    w.lo = wasm_v128_or(w.lo, wasm_v128_and(lo_set, sixteen));
-    w.hi = wasm_v128_or(w.hi, wasm_v128_and(hi_set, sixteen));
-    return w;
+    return decode_five_bits(x->qs, x->qh, false);
 }
 
 static inline weights32 decode_q8_0(const void *vx) {

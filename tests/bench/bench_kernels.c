@@ -104,12 +104,13 @@ static void fill_weights(hs_type t, uint8_t *w, size_t bytes) {
 
 static volatile float sink; // keeps the results alive
 
-// Seconds per mat-vec: the best of as many runs as fit in MIN_SECONDS, after WARMUP_SECONDS.
-static double time_matvec(hs_vec_dot_fn dot, const uint8_t *w, size_t row_bytes, const void *act, float *out) {
+// Seconds per call of step(ctx): the best of as many runs as fit in MIN_SECONDS (at least
+// min_runs), after WARMUP_SECONDS.
+static double time_best(void (*step)(const void *ctx), const void *ctx, int min_runs) {
     double best = 1e30, warm = 0.0, spent = 0.0;
-    for (int run = 0; run < 3 || spent < MIN_SECONDS; run++) {
+    for (int run = 0; run < min_runs || spent < MIN_SECONDS; run++) {
         const double t0 = now_seconds();
-        for (int r = 0; r < ROWS; r++) dot(COLS, &out[r], w + (size_t)r * row_bytes, act);
+        step(ctx);
         const double dt = now_seconds() - t0;
         if (warm < WARMUP_SECONDS) {
             warm += dt;
@@ -118,6 +119,26 @@ static double time_matvec(hs_vec_dot_fn dot, const uint8_t *w, size_t row_bytes,
         spent += dt;
         if (dt < best) best = dt;
     }
+    return best;
+}
+
+typedef struct {
+    const hs_quant_traits *tr;
+    const uint8_t *w, *act;
+    size_t row_bytes, act_row;
+    float *out;
+} kernel_run;
+
+// One mat-vec: every row times one activation row.
+static void matvec_step(const void *ctx) {
+    const kernel_run *k = ctx;
+    for (int r = 0; r < ROWS; r++) k->tr->vec_dot(COLS, &k->out[r], k->w + (size_t)r * k->row_bytes, k->act);
+}
+
+// Seconds per mat-vec.
+static double time_matvec(const hs_quant_traits *tr, const uint8_t *w, size_t row_bytes, const void *act, float *out) {
+    const kernel_run k = {tr, w, act, row_bytes, 0, out};
+    const double best = time_best(matvec_step, &k, 3);
     float s = 0.0f;
     for (int r = 0; r < ROWS; r++) s += out[r];
     sink = s;
@@ -127,33 +148,30 @@ static double time_matvec(hs_vec_dot_fn dot, const uint8_t *w, size_t row_bytes,
 #define PP_TOKENS 16 // activation rows of the prefill measurement
 #define PP_TILE 16   // weight rows per gemm call, as src/matmul.c tiles them
 
-// Seconds per prefill step: every row times PP_TOKENS activation rows, by the table's gemm in
-// tiles of PP_TILE rows as the matmul calls it, or (no gemm) by vec_dot per row and token.
-static double time_prefill(const hs_quant_traits *tr, const uint8_t *w, size_t row_bytes, const uint8_t *act,
-                           size_t act_row, float *out) {
-    double best = 1e30, warm = 0.0, spent = 0.0;
-    for (int run = 0; run < 2 || spent < MIN_SECONDS; run++) {
-        const double t0 = now_seconds();
-        for (int r0 = 0; r0 < ROWS; r0 += PP_TILE) {
-            const uint8_t *wt = w + (size_t)r0 * row_bytes;
-            if (tr->gemm) {
-                tr->gemm(COLS, PP_TILE, PP_TOKENS, wt, row_bytes, act, act_row, out + r0, ROWS);
-                continue;
-            }
-            for (int t = 0; t < PP_TOKENS; t++) {
-                for (int r = 0; r < PP_TILE; r++) {
-                    tr->vec_dot(COLS, &out[(size_t)t * ROWS + r0 + r], wt + (size_t)r * row_bytes, act + t * act_row);
-                }
-            }
-        }
-        const double dt = now_seconds() - t0;
-        if (warm < WARMUP_SECONDS) {
-            warm += dt;
+// One prefill step: every row times PP_TOKENS activation rows, by the table's gemm in tiles of
+// PP_TILE rows as the matmul calls it, or (no gemm) by vec_dot per row and token.
+static void prefill_step(const void *ctx) {
+    const kernel_run *k = ctx;
+    for (int r0 = 0; r0 < ROWS; r0 += PP_TILE) {
+        const uint8_t *wt = k->w + (size_t)r0 * k->row_bytes;
+        if (k->tr->gemm) {
+            k->tr->gemm(COLS, PP_TILE, PP_TOKENS, wt, k->row_bytes, k->act, k->act_row, k->out + r0, ROWS);
             continue;
         }
-        spent += dt;
-        if (dt < best) best = dt;
+        for (int t = 0; t < PP_TOKENS; t++) {
+            for (int r = 0; r < PP_TILE; r++) {
+                k->tr->vec_dot(COLS, &k->out[(size_t)t * ROWS + r0 + r], wt + (size_t)r * k->row_bytes,
+                               k->act + t * k->act_row);
+            }
+        }
     }
+}
+
+// Seconds per prefill step.
+static double time_prefill(const hs_quant_traits *tr, const uint8_t *w, size_t row_bytes, const uint8_t *act,
+                           size_t act_row, float *out) {
+    const kernel_run k = {tr, w, act, row_bytes, act_row, out};
+    const double best = time_best(prefill_step, &k, 2);
     sink = out[0] + out[(size_t)PP_TOKENS * ROWS - 1];
     return best;
 }
@@ -209,8 +227,8 @@ int main(int argc, char **argv) {
             hs_quant_traits_get(vt)->quantize_activation(x, act + (size_t)k * vt_row, COLS);
         }
         const double t_pp = time_prefill(fast, w, row_bytes, act, vt_row, out);
-        const double t_ref = time_matvec(ref->vec_dot, w, row_bytes, act, out);
-        const double t_fast = time_matvec(fast->vec_dot, w, row_bytes, act, out);
+        const double t_ref = time_matvec(ref, w, row_bytes, act, out);
+        const double t_fast = time_matvec(fast, w, row_bytes, act, out);
         const double bytes = (double)row_bytes * ROWS, elems = (double)ROWS * COLS;
         printf("%-7s %8.1f | %8.2f %8.2f | %8.2f %8.2f | %6.1fx | %7.1fus %7.1fus | %6.2f %s\n", hs_type_get(t)->name,
                bytes / (1024.0 * 1024.0), bytes / t_ref * 1e-9, elems / t_ref * 1e-9, bytes / t_fast * 1e-9,
