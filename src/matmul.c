@@ -55,16 +55,24 @@ static void dot_task(void *arg, int ith, int nth) {
         const int64_t rows = w->ne[1];
         int64_t lo = begin > base ? begin - base : 0, hi = end - base < rows ? end - base : rows;
         base += rows;
+        if (w->rows4) {
+            // Interleaved rows go four at a time: each boundary between threads is rounded down
+            // to a group, the same way by the thread on either side of it (rows % 4 == 0).
+            lo &= ~(int64_t)3;
+            hi &= ~(int64_t)3;
+        }
         if (lo >= hi) continue;
         const hs_vec_dot_fn vec_dot = job->traits[i]->vec_dot;
         const int a = job->weight_act[i];
         const uint8_t *act = job->act[a];
         const size_t act_row = job->act_row[a];
         float *y = job->ys[i];
-        const hs_gemm_fn gemm = job->traits[i]->gemm;
+        // Interleaved weights are read only by their gemm, one token included; otherwise the gemm
+        // serves prefill and vec_dot decode (row by row: one memory stream, see gemv_rows4).
+        const hs_gemm_fn gemm = w->rows4 ? job->traits[i]->gemm_rows4 : job->T > 1 ? job->traits[i]->gemm : NULL;
         for (int64_t r0 = lo; r0 < hi; r0 += TILE_ROWS) {
             const int64_t r1 = r0 + TILE_ROWS < hi ? r0 + TILE_ROWS : hi;
-            if (gemm && job->T > 1) {
+            if (gemm) {
                 gemm(job->K, (int)(r1 - r0), job->T, (const uint8_t *)w->data + (size_t)r0 * w->row_bytes, w->row_bytes,
                      act, act_row, y + r0, (size_t)rows);
                 continue;

@@ -19,6 +19,9 @@ typedef struct {
     int64_t ne[2];    // ne[0] = row length (input features), ne[1] = rows (output features)
     size_t row_bytes;
     const char *name;
+    // Rows interleaved by block in groups of four (hs_interleave_rows4), done at load for matmul
+    // weights whose type has a gemm_rows4 kernel; such a tensor is read only through that kernel.
+    bool rows4;
 } hs_tensor;
 
 typedef struct {
@@ -57,5 +60,11 @@ typedef hs_tensor_ref (*hs_tensor_lookup_fn)(void *user, const char *name);
 bool hs_model_bind(hs_model *m, const gguf_ctx *meta, hs_tensor_lookup_fn lookup, void *user,
                    char *err, size_t err_size);
 void hs_model_free(hs_model *m);
+
+// After a load: interleaves the rows of every matmul weight whose kernels read that layout faster
+// (see hs_tensor.rows4), in place in the loaded arena, which is why the data pointers may be
+// written here. The tied output (the token embeddings, also read by row) stays as it is. No
+// memory beyond a four-row scratch per tensor.
+void hs_model_interleave_weights(hs_model *m);
 
 #endif

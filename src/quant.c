@@ -5,11 +5,13 @@
 // second table, identical unless a SIMD build replaces entries: under __wasm_simd128__ it is a
 // copy of the reference table that hs_quant_simd128_override (defined by the SIMD kernel files,
 // see quant_blocks.h) edits once, on first use. Reference code never changes for SIMD.
+#include <stdlib.h>
+
 #include "quant_blocks.h"
 
 // The reference has no gemm: the matmul then calls vec_dot per row and token.
-#define ENTRY(T, VDT, deq, quant, dot) [T] = {T, VDT, deq, quant, dot, quant, NULL}
-#define ENTRY_ACT(T, VDT, deq, quant, dot, act) [T] = {T, VDT, deq, quant, dot, act, NULL}
+#define ENTRY(T, VDT, deq, quant, dot) [T] = {T, VDT, deq, quant, dot, quant, NULL, NULL}
+#define ENTRY_ACT(T, VDT, deq, quant, dot, act) [T] = {T, VDT, deq, quant, dot, act, NULL, NULL}
 
 static const hs_quant_traits REF[HS_TYPE_COUNT] = {
     ENTRY(HS_TYPE_F32, HS_TYPE_F32, hs_dequantize_row_f32_ref, hs_quantize_row_f32_ref, hs_vec_dot_f32_ref),
@@ -75,3 +77,21 @@ const hs_quant_traits *hs_quant_traits_get(uint32_t type) { return lookup(fast_t
 #else
 const hs_quant_traits *hs_quant_traits_get(uint32_t type) { return lookup(REF, type); }
 #endif
+
+bool hs_interleave_rows4(void *data, int64_t rows, size_t row_bytes, size_t block_bytes) {
+    assert(rows % 4 == 0 && row_bytes % block_bytes == 0);
+    uint8_t *scratch = malloc(4 * row_bytes);
+    if (!scratch) return false;
+    const size_t blocks = row_bytes / block_bytes;
+    for (int64_t g = 0; g < rows; g += 4) {
+        uint8_t *group = (uint8_t *)data + (size_t)g * row_bytes;
+        memcpy(scratch, group, 4 * row_bytes);
+        for (size_t b = 0; b < blocks; b++) {
+            for (size_t r = 0; r < 4; r++) {
+                memcpy(group + (4 * b + r) * block_bytes, scratch + r * row_bytes + b * block_bytes, block_bytes);
+            }
+        }
+    }
+    free(scratch);
+    return true;
+}

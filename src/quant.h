@@ -46,7 +46,16 @@ typedef struct {
     // written like llama-quantize.
     hs_quantize_row_fn quantize_activation;
     hs_gemm_fn gemm;                   // NULL: the matmul calls vec_dot per row and token
+    // The same on rows interleaved by hs_interleave_rows4 (x at the first row of a group, x_row
+    // still one row's bytes; nr a multiple of 4), any nt including 1. NULL: not worth it.
+    hs_gemm_fn gemm_rows4;
 } hs_quant_traits;
+
+// Rewrites rows (a multiple of 4 of them) so that each group of four holds, block by block, the
+// four rows' block b one after the other: a kernel reading four rows at once then walks memory
+// in order, which the hardware prefetchers follow (four separate row streams defeat them). Same
+// bytes, same size; false (data unchanged) if the four-row scratch cannot be allocated.
+bool hs_interleave_rows4(void *data, int64_t rows, size_t row_bytes, size_t block_bytes);
 
 // Kernels for a type, or NULL when the engine cannot compute with it (the caller names the type
 // in its error). The table holds the fastest kernels built for this target (SIMD where present).

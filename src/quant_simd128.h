@@ -33,21 +33,33 @@ void hs_quantize_row_q8_1_activation_simd128(const float *x, void *y, int64_t k)
 void hs_vec_dot_q4_0_q8_0_simd128(int n, float *s, const void *x, const void *y);
 void hs_gemm_q4_0_q8_0_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y, size_t y_row, float *s,
                             size_t s_stride);
+void hs_gemm_rows4_q4_0_q8_0_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y, size_t y_row,
+                                  float *s, size_t s_stride);
 void hs_vec_dot_q4_1_q8_1_simd128(int n, float *s, const void *x, const void *y);
 void hs_gemm_q4_1_q8_1_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y, size_t y_row, float *s,
                             size_t s_stride);
+void hs_gemm_rows4_q4_1_q8_1_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y, size_t y_row,
+                                  float *s, size_t s_stride);
 void hs_vec_dot_q5_0_q8_0_simd128(int n, float *s, const void *x, const void *y);
 void hs_gemm_q5_0_q8_0_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y, size_t y_row, float *s,
                             size_t s_stride);
+void hs_gemm_rows4_q5_0_q8_0_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y, size_t y_row,
+                                  float *s, size_t s_stride);
 void hs_vec_dot_q5_1_q8_1_simd128(int n, float *s, const void *x, const void *y);
 void hs_gemm_q5_1_q8_1_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y, size_t y_row, float *s,
                             size_t s_stride);
+void hs_gemm_rows4_q5_1_q8_1_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y, size_t y_row,
+                                  float *s, size_t s_stride);
 void hs_vec_dot_q8_0_q8_0_simd128(int n, float *s, const void *x, const void *y);
 void hs_gemm_q8_0_q8_0_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y, size_t y_row, float *s,
                             size_t s_stride);
+void hs_gemm_rows4_q8_0_q8_0_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y, size_t y_row,
+                                  float *s, size_t s_stride);
 void hs_vec_dot_iq4_nl_q8_0_simd128(int n, float *s, const void *x, const void *y);
 void hs_gemm_iq4_nl_q8_0_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y, size_t y_row, float *s,
                             size_t s_stride);
+void hs_gemm_rows4_iq4_nl_q8_0_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y, size_t y_row,
+                                  float *s, size_t s_stride);
 
 // quant_simd128_kquants.c
 void hs_quantize_row_q8_K_simd128(const float *x, void *y, int64_t k);

@@ -81,10 +81,12 @@ void hs_quantize_row_q8_K_simd128(const float *x, void *vy, int64_t k) {
 // ---- shared pieces ----
 
 // Sum of the products of two 16-lane groups that share one sub-block scale, as eight i16 lanes;
-// callers state why four products fit a lane.
+// callers state why four products fit a lane. (Relaxed SIMD uses its i8 dot instead.)
+#ifndef __wasm_relaxed_simd__
 static inline v128_t mul_add_pair(v128_t w0, v128_t a0, v128_t w1, v128_t a1) {
     return wasm_i16x8_add(hs_simd128_mul_add_i8x16(w0, a0), hs_simd128_mul_add_i8x16(w1, a1));
 }
+#endif
 
 // i16 products times a sub-block scale, widened to i32 (pairs added): one i32x4.dot_i16x8.
 static inline v128_t scaled(v128_t products, const int16_t *scale) {

@@ -15,6 +15,9 @@
 #include "quant_simd128.h"
 #include "simd128_relaxed.h"
 
+#include <math.h>
+#include <stdlib.h>
+
 // ---- Q8_0 / Q8_1 quantization ----
 
 // 0.5 - 2^-25, the largest float below one half. For |v| < 2^23, truncating v + copysign(this, v)
@@ -117,12 +120,14 @@ static inline void unpack_fifth_bits(const uint8_t qh[4], v128_t *lo, v128_t *hi
 
 // Integer dot of a block's 32 weight values (lo: elements 0..15, hi: 16..31) with 32 activations,
 // as four i32 lanes, for weights small enough that four products share an i16 lane:
-// |w| <= 31 and |a| <= 128 give |sum of four| <= 15872.
+// |w| <= 31 and |a| <= 128 give |sum of four| <= 15872. (Relaxed SIMD uses its i8 dot instead.)
+#ifndef __wasm_relaxed_simd__
 static inline v128_t block_dot_small(v128_t lo, v128_t hi, const int8_t *a) {
     const v128_t y0 = wasm_v128_load(a), y1 = wasm_v128_load(a + 16);
     const v128_t p = wasm_i16x8_add(hs_simd128_mul_add_i8x16(lo, y0), hs_simd128_mul_add_i8x16(hi, y1));
     return wasm_i32x4_extadd_pairwise_i16x8(p);
 }
+#endif
 
 // ---- block decoders ----
 //
@@ -311,26 +316,98 @@ static inline __attribute__((always_inline)) void vec_dot_blocks(int n, float *s
 #define GEMM_TOKENS 4 // one f32x4 lane per token
 #define GEMM_ROWS 16  // rows whose running sums are kept while a block column is walked
 
-// The f16 at offset off of block b of four activation rows, as f32x4 (finite only; see probe).
-static inline v128_t gather_tokens_f16(const uint8_t *const yt[GEMM_TOKENS], size_t off, v128_t *probe) {
+// The f16 at byte off of four rows (activation rows of four tokens, or four weight rows), as
+// f32x4 (finite only; see hs_simd128_gather_f16x4's probe).
+static inline v128_t gather4_f16(const uint8_t *const p[4], size_t off, v128_t *probe) {
     v128_t v = wasm_i32x4_const_splat(0);
-    v = wasm_v128_load16_lane(yt[0] + off, v, 1);
-    v = wasm_v128_load16_lane(yt[1] + off, v, 3);
-    v = wasm_v128_load16_lane(yt[2] + off, v, 5);
-    v = wasm_v128_load16_lane(yt[3] + off, v, 7);
+    v = wasm_v128_load16_lane(p[0] + off, v, 1);
+    v = wasm_v128_load16_lane(p[1] + off, v, 3);
+    v = wasm_v128_load16_lane(p[2] + off, v, 5);
+    v = wasm_v128_load16_lane(p[3] + off, v, 7);
     *probe = wasm_u32x4_max(*probe, wasm_i32x4_shl(v, 1));
     return hs_simd128_f16hi_to_f32_finite(v);
 }
 
-// Blocks are walked in order and lane t of a row's f32x4 accumulates token t's terms one block at
-// a time, each term formed with the reference's operations in the reference's order: every
-// result is bit for bit the reference's (and vec_dot_blocks's up to its four-lane summation).
+// Where row r's block b is: rows one after the other, or interleaved in groups of four
+// (hs_interleave_rows4: a group holds block 0 of its four rows, then block 1, ...).
+static inline const uint8_t *block_at(const uint8_t *x, size_t x_row, int r, int b, size_t x_block, bool rows4) {
+    if (!rows4) return x + (size_t)r * x_row + (size_t)b * x_block;
+    return x + (size_t)(r & ~3) * x_row + ((size_t)b * 4 + (size_t)(r & 3)) * x_block;
+}
+
+// The reference's result for row r of interleaved rows (a row with an infinite or NaN scale: rare
+// enough to copy the row's blocks out for it). NaN if even that copy cannot be allocated.
+static float reference_rows4(int n, const uint8_t *x, size_t x_row, int r, const uint8_t *y, const block_format f) {
+    uint8_t *row = malloc(x_row);
+    if (!row) return NAN;
+    for (int b = 0; b < n / 32; b++) memcpy(row + (size_t)b * f.x_block, block_at(x, x_row, r, b, f.x_block, true), f.x_block);
+    float s;
+    f.reference(n, &s, row, y);
+    free(row);
+    return s;
+}
+
+// One activation row (decode) on interleaved rows: four weight rows at a time, lane r holding
+// row r's running sum, reading the group's bytes in order. Each block's four integer dots are
+// reduced into one i32x4 (lane = row) and meet the four rows' scales at once, with the
+// reference's float operations in its order: bit for bit the reference's result. The activation
+// block is read once for the four rows, and no row needs a horizontal sum of its own. (On rows one
+// after the other the same loop reads four streams at once, which the prefetchers do not follow:
+// Q8_0 fell to a third from DRAM. There vec_dot runs row by row.)
+static inline __attribute__((always_inline)) void gemv_rows4(int n, int nr, const uint8_t *x, size_t x_row,
+                                                              const uint8_t *y, float *s, const block_format f) {
+    const int nb = n / 32;
+    for (int r0 = 0; r0 < nr; r0 += 4) {
+        const uint8_t *xr[4]; // block 0 of each row; block b is 4 * b blocks further
+        for (int r = 0; r < 4; r++) xr[r] = block_at(x, x_row, r0 + r, 0, f.x_block, true);
+        v128_t acc = wasm_f32x4_const_splat(0.0f), probe = wasm_i32x4_const_splat(0);
+        for (int b = 0; b < nb; b++) {
+            const uint8_t *yb = y + (size_t)b * f.y_block;
+            const int8_t *a = (const int8_t *)(yb + f.y_quants);
+            const size_t xo = (size_t)b * 4 * f.x_block;
+            v128_t d0 = decoded_dot(f.decode(xr[0] + xo), a, f.kind), d1 = decoded_dot(f.decode(xr[1] + xo), a, f.kind);
+            v128_t d2 = decoded_dot(f.decode(xr[2] + xo), a, f.kind), d3 = decoded_dot(f.decode(xr[3] + xo), a, f.kind);
+            if (CODES_UNSIGNED && f.offset) {
+                const v128_t overcount = offset_dot(a, f.offset);
+                d0 = wasm_i32x4_sub(d0, overcount);
+                d1 = wasm_i32x4_sub(d1, overcount);
+                d2 = wasm_i32x4_sub(d2, overcount);
+                d3 = wasm_i32x4_sub(d3, overcount);
+            }
+            const v128_t isum = wasm_f32x4_convert_i32x4(hs_simd128_sum4_i32x4(d0, d1, d2, d3));
+            const v128_t dx = gather4_f16(xr, xo, &probe);
+            const v128_t dy = wasm_f32x4_splat(hs_simd128_f16_to_f32(((const hs_f16 *)yb)[0])); // exact, inf too
+            v128_t term = f.int_first ? wasm_f32x4_mul(wasm_f32x4_mul(isum, dx), dy) : wasm_f32x4_mul(wasm_f32x4_mul(dx, dy), isum);
+            if (f.with_min) {
+                const v128_t mx = gather4_f16(xr, xo + 2, &probe);
+                const v128_t sy = wasm_f32x4_splat(hs_simd128_f16_to_f32(((const hs_f16 *)yb)[1]));
+                term = wasm_f32x4_add(term, wasm_f32x4_mul(mx, sy));
+            }
+            acc = wasm_f32x4_add(acc, term);
+        }
+        if (hs_simd128_probe_hit(probe)) { // a weight scale of inf / NaN: the reference says what it gives
+            for (int r = 0; r < 4; r++) s[r0 + r] = reference_rows4(n, x, x_row, r0 + r, y, f);
+        } else {
+            wasm_v128_store(s + r0, acc);
+        }
+    }
+}
+
+// Several activation rows (prefill), on rows one after the other or interleaved (rows4). Blocks
+// are walked in order and lane t of a row's f32x4 accumulates token t's terms one block at a
+// time, each term formed with the reference's operations in the reference's order: every result
+// is bit for bit the reference's (and vec_dot_blocks's up to its four-lane summation).
 // For each block the four tokens' activations are read once for up to GEMM_ROWS rows, and each
 // row's weight block is decoded once for four tokens.
 static inline __attribute__((always_inline)) void gemm_blocks(int n, int nr, int nt, const void *vx, size_t x_row,
                                                                const void *vy, size_t y_row, float *s, size_t s_stride,
-                                                               const block_format f) {
+                                                               const block_format f, bool rows4) {
     const uint8_t *x = vx, *y = vy;
+    if (nt == 1) {
+        if (rows4) gemv_rows4(n, nr, x, x_row, y, s, f);
+        else for (int r = 0; r < nr; r++) vec_dot_blocks(n, &s[r], x + (size_t)r * x_row, y, f);
+        return;
+    }
     const int nb = n / 32;
     for (int t0 = 0; t0 < nt; t0 += GEMM_TOKENS) {
         const int tn = nt - t0 < GEMM_TOKENS ? nt - t0 : GEMM_TOKENS;
@@ -345,14 +422,14 @@ static inline __attribute__((always_inline)) void gemm_blocks(int n, int nr, int
                 const size_t yo = (size_t)b * f.y_block;
                 const int8_t *a0 = (const int8_t *)(yt[0] + yo + f.y_quants), *a1 = (const int8_t *)(yt[1] + yo + f.y_quants);
                 const int8_t *a2 = (const int8_t *)(yt[2] + yo + f.y_quants), *a3 = (const int8_t *)(yt[3] + yo + f.y_quants);
-                const v128_t dy = gather_tokens_f16(yt, yo, &probe);
-                const v128_t sy = f.with_min ? gather_tokens_f16(yt, yo + 2, &probe) : wasm_f32x4_const_splat(0.0f);
+                const v128_t dy = gather4_f16(yt, yo, &probe);
+                const v128_t sy = f.with_min ? gather4_f16(yt, yo + 2, &probe) : wasm_f32x4_const_splat(0.0f);
                 const v128_t overcount =
                     CODES_UNSIGNED && f.offset ? hs_simd128_sum4_i32x4(offset_dot(a0, f.offset), offset_dot(a1, f.offset),
                                                                        offset_dot(a2, f.offset), offset_dot(a3, f.offset))
                                                : wasm_i32x4_const_splat(0);
-                const uint8_t *xb = x + (size_t)r0 * x_row + (size_t)b * f.x_block;
-                for (int r = 0; r < rn; r++, xb += x_row) {
+                for (int r = 0; r < rn; r++) {
+                    const uint8_t *xb = block_at(x, x_row, r0 + r, b, f.x_block, rows4);
                     const weights32 w = f.decode(xb);
                     v128_t isum = hs_simd128_sum4_i32x4(decoded_dot(w, a0, f.kind), decoded_dot(w, a1, f.kind),
                                                         decoded_dot(w, a2, f.kind), decoded_dot(w, a3, f.kind));
@@ -372,11 +449,11 @@ static inline __attribute__((always_inline)) void gemm_blocks(int n, int nr, int
             for (int r = 0; r < rn; r++) {
                 float lanes[GEMM_TOKENS];
                 wasm_v128_store(lanes, acc[r]);
-                const uint8_t *xr = x + (size_t)(r0 + r) * x_row;
                 for (int t = 0; t < tn; t++) {
                     float *out = &s[(size_t)(t0 + t) * s_stride + (size_t)(r0 + r)];
-                    if (special) f.reference(n, out, xr, yt[t]);
-                    else *out = lanes[t];
+                    if (!special) *out = lanes[t];
+                    else if (rows4) *out = reference_rows4(n, x, x_row, r0 + r, yt[t], f);
+                    else f.reference(n, out, x + (size_t)(r0 + r) * x_row, yt[t]);
                 }
             }
         }
@@ -404,7 +481,11 @@ static const block_format IQ4_NL = {decode_iq4_nl, DOT_LEVELS, 0, sizeof(block_i
     }                                                                                                              \
     void hs_gemm_##name##_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y, size_t y_row, \
                                   float *s, size_t s_stride) {                                                     \
-        gemm_blocks(n, nr, nt, x, x_row, y, y_row, s, s_stride, format);                                           \
+        gemm_blocks(n, nr, nt, x, x_row, y, y_row, s, s_stride, format, false);                                    \
+    }                                                                                                              \
+    void hs_gemm_rows4_##name##_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y,         \
+                                        size_t y_row, float *s, size_t s_stride) {                                 \
+        gemm_blocks(n, nr, nt, x, x_row, y, y_row, s, s_stride, format, true);                                     \
     }
 
 LEGACY_KERNELS(q4_0_q8_0, Q4_0)

@@ -1,6 +1,7 @@
-// Kernel throughput: one 4096 x 4096 mat-vec (4096 vec_dot calls over a weight matrix much larger
-// than the caches, like decoding one token) per weight type, with the scalar reference table and
-// with the table in use (the SIMD128 kernels in a -msimd128 build; natively both are the reference).
+// Kernel throughput: one 4096 x 4096 mat-vec (like decoding one token; by vec_dot per row, or the
+// table's gemm in 16-row tiles as the matmul calls it) per weight type, with the scalar reference
+// table and with the table in use (the SIMD128 kernels in a -msimd128 build, -mrelaxed-simd for the
+// relaxed ones, patched by wasm/patch-relaxed-simd.mjs; natively both are the reference).
 // Prints GB/s of weight bytes streamed and Gelem/s (multiply-adds), and the time to quantize one
 // 4096-element activation row; asserts nothing. Single-threaded. Arguments, if any, name the types
 // to run (e.g. "Q4_0 Q4_K").
@@ -127,17 +128,37 @@ typedef struct {
     const uint8_t *w, *act;
     size_t row_bytes, act_row;
     float *out;
+    bool rows4; // w interleaved (hs_interleave_rows4): read by gemm_rows4 only
 } kernel_run;
 
-// One mat-vec: every row times one activation row.
+// The gemm the matmul would call for this many tokens (NULL: vec_dot per row and token).
+static hs_gemm_fn gemm_for(const kernel_run *k, int tokens) {
+    if (k->rows4) return k->tr->gemm_rows4;
+    return tokens > 1 ? k->tr->gemm : NULL;
+}
+
+#define PP_TOKENS 16 // activation rows of the prefill measurement
+#define PP_TILE 16   // weight rows per gemm call, as src/matmul.c tiles them
+
+// One mat-vec: every row times one activation row, as the matmul does it: by gemm_rows4 in tiles
+// of PP_TILE rows on interleaved weights, else by vec_dot per row.
 static void matvec_step(const void *ctx) {
     const kernel_run *k = ctx;
-    for (int r = 0; r < ROWS; r++) k->tr->vec_dot(COLS, &k->out[r], k->w + (size_t)r * k->row_bytes, k->act);
+    const hs_gemm_fn gemm = gemm_for(k, 1);
+    for (int r0 = 0; r0 < ROWS; r0 += PP_TILE) {
+        const uint8_t *wt = k->w + (size_t)r0 * k->row_bytes;
+        if (gemm) {
+            gemm(COLS, PP_TILE, 1, wt, k->row_bytes, k->act, 0, k->out + r0, ROWS);
+            continue;
+        }
+        for (int r = 0; r < PP_TILE; r++) k->tr->vec_dot(COLS, &k->out[r0 + r], wt + (size_t)r * k->row_bytes, k->act);
+    }
 }
 
 // Seconds per mat-vec.
-static double time_matvec(const hs_quant_traits *tr, const uint8_t *w, size_t row_bytes, const void *act, float *out) {
-    const kernel_run k = {tr, w, act, row_bytes, 0, out};
+static double time_matvec(const hs_quant_traits *tr, const uint8_t *w, size_t row_bytes, const void *act, float *out,
+                          bool rows4) {
+    const kernel_run k = {tr, w, act, row_bytes, 0, out, rows4};
     const double best = time_best(matvec_step, &k, 3);
     float s = 0.0f;
     for (int r = 0; r < ROWS; r++) s += out[r];
@@ -145,17 +166,15 @@ static double time_matvec(const hs_quant_traits *tr, const uint8_t *w, size_t ro
     return best;
 }
 
-#define PP_TOKENS 16 // activation rows of the prefill measurement
-#define PP_TILE 16   // weight rows per gemm call, as src/matmul.c tiles them
-
 // One prefill step: every row times PP_TOKENS activation rows, by the table's gemm in tiles of
 // PP_TILE rows as the matmul calls it, or (no gemm) by vec_dot per row and token.
 static void prefill_step(const void *ctx) {
     const kernel_run *k = ctx;
+    const hs_gemm_fn gemm = gemm_for(k, PP_TOKENS);
     for (int r0 = 0; r0 < ROWS; r0 += PP_TILE) {
         const uint8_t *wt = k->w + (size_t)r0 * k->row_bytes;
-        if (k->tr->gemm) {
-            k->tr->gemm(COLS, PP_TILE, PP_TOKENS, wt, k->row_bytes, k->act, k->act_row, k->out + r0, ROWS);
+        if (gemm) {
+            gemm(COLS, PP_TILE, PP_TOKENS, wt, k->row_bytes, k->act, k->act_row, k->out + r0, ROWS);
             continue;
         }
         for (int t = 0; t < PP_TOKENS; t++) {
@@ -169,8 +188,8 @@ static void prefill_step(const void *ctx) {
 
 // Seconds per prefill step.
 static double time_prefill(const hs_quant_traits *tr, const uint8_t *w, size_t row_bytes, const uint8_t *act,
-                           size_t act_row, float *out) {
-    const kernel_run k = {tr, w, act, row_bytes, act_row, out};
+                           size_t act_row, float *out, bool rows4) {
+    const kernel_run k = {tr, w, act, row_bytes, act_row, out, rows4};
     const double best = time_best(prefill_step, &k, 2);
     sink = out[0] + out[(size_t)PP_TOKENS * ROWS - 1];
     return best;
@@ -226,14 +245,16 @@ int main(int argc, char **argv) {
             x[k] = random_float(); // tokens differ a little
             hs_quant_traits_get(vt)->quantize_activation(x, act + (size_t)k * vt_row, COLS);
         }
-        const double t_pp = time_prefill(fast, w, row_bytes, act, vt_row, out);
-        const double t_ref = time_matvec(ref, w, row_bytes, act, out);
-        const double t_fast = time_matvec(fast, w, row_bytes, act, out);
+        const double t_ref = time_matvec(ref, w, row_bytes, act, out, false);
+        // the table in use, with the weight layout the engine gives it at load
+        const bool rows4 = fast->gemm_rows4 && hs_interleave_rows4(w, ROWS, row_bytes, hs_type_get(t)->type_size);
+        const double t_pp = time_prefill(fast, w, row_bytes, act, vt_row, out, rows4);
+        const double t_fast = time_matvec(fast, w, row_bytes, act, out, rows4);
         const double bytes = (double)row_bytes * ROWS, elems = (double)ROWS * COLS;
         printf("%-7s %8.1f | %8.2f %8.2f | %8.2f %8.2f | %6.1fx | %7.1fus %7.1fus | %6.2f %s\n", hs_type_get(t)->name,
                bytes / (1024.0 * 1024.0), bytes / t_ref * 1e-9, elems / t_ref * 1e-9, bytes / t_fast * 1e-9,
                elems / t_fast * 1e-9, t_ref / t_fast, q_ref * 1e6, q_fast * 1e6, elems * PP_TOKENS / t_pp * 1e-9,
-               fast->gemm ? "gemm" : "vec_dot");
+               rows4 ? "gemm_rows4" : fast->gemm ? "gemm" : "vec_dot");
         fflush(stdout);
         free(w);
     }

@@ -420,8 +420,9 @@ static void test_vec_dot(void) {
 // ---- gemm ----
 
 // Every result of a gemm against the reference vec_dot of its row and token: bit for bit for the
-// 32-element block formats (their gemm adds each token's terms in the reference's order), within
-// vec_dot's tolerance for the others. Shapes cover partial token groups and row tiles, rows at odd
+// 32-element block formats (their gemm adds each token's terms in the reference's order; with one
+// token it is vec_dot, within tolerance), within vec_dot's tolerance for the others. gemm_rows4 on
+// the same rows interleaved: bit for bit, one token included. Shapes cover partial token groups and row tiles, rows at odd
 // strides, and an activation whose scale is infinite (the kernel's rerun by the reference).
 static bool gemm_exact(hs_type t) {
     return t == HS_TYPE_Q4_0 || t == HS_TYPE_Q4_1 || t == HS_TYPE_Q5_0 || t == HS_TYPE_Q5_1 || t == HS_TYPE_Q8_0 ||
@@ -432,7 +433,7 @@ static int gemm_checks;
 
 static void test_gemm(void) {
     enum { MAX_ROWS = 21, MAX_TOKENS = 9 };
-    static const int shapes[][2] = {{1, 2}, {3, 4}, {16, 5}, {17, 8}, {21, 9}, {5, 1}, {2, 3}};
+    static const int shapes[][2] = {{1, 2}, {3, 4}, {16, 5}, {17, 8}, {21, 9}, {5, 1}, {2, 3}, {16, 1}, {3, 1}, {1, 1}};
     for (size_t ti = 0; ti < NTYPES; ti++) {
         const hs_type t = TYPES[ti];
         const hs_quant_traits *fast = hs_quant_traits_get(t), *ref = hs_quant_traits_ref(t);
@@ -452,12 +453,21 @@ static void test_gemm(void) {
                 fill_floats(xf, n, k % 2 ? DIST_OUTLIER : DIST_UNIFORM, &st);
                 hs_quant_traits_ref(vt)->quantize_activation(xf, y + (size_t)k * y_row, n);
             }
+            // the first 20 rows interleaved in groups of four, for gemm_rows4
+            const size_t row_bytes = hs_row_size(t, (uint64_t)n);
+            uint8_t *x4 = malloc(20 * row_bytes);
+            for (int r = 0; r < 20; r++) memcpy(x4 + (size_t)r * row_bytes, x + (size_t)r * x_row, row_bytes);
+            CHECK(hs_interleave_rows4(x4, 20, row_bytes, hs_type_get(t)->type_size), "interleave");
             for (int special = 0; special < 2; special++) {
                 if (special && is_float_type(t)) break;
                 if (special) { // token 1's first scale infinite (every activation block starts with d)
                     const uint16_t inf = 0x7c00;
                     if (vt == HS_TYPE_Q8_K) { const float f = INFINITY; memcpy(y + y_row, &f, 4); }
                     else memcpy(y + y_row, &inf, 2);
+                    if (fast->gemm_rows4) { // and row 2's first weight block scale (block 0 of row 2 in x4)
+                        memcpy(x + 2 * x_row, &inf, 2);
+                        memcpy(x4 + 2 * hs_type_get(t)->type_size, &inf, 2);
+                    }
                 }
                 for (size_t si = 0; si < sizeof shapes / sizeof shapes[0]; si++) {
                     const int nr = shapes[si][0], nt = shapes[si][1];
@@ -471,7 +481,8 @@ static void test_gemm(void) {
                             ref->vec_dot(n, &want, x + (size_t)r * x_row, y + (size_t)k * y_row);
                             const float got = out[(size_t)k * s_stride + (size_t)r];
                             gemm_checks++;
-                            if (gemm_exact(t) || !isfinite(want)) {
+                            // one token on rows one after the other is vec_dot itself (four-lane sums)
+                            if ((gemm_exact(t) && nt > 1) || !isfinite(want)) {
                                 CHECK(f32_bits(got) == f32_bits(want) || (isnan(got) && isnan(want)),
                                       "%s gemm %dx%d (n=%d, special %d) row %d token %d: %.9g, want exactly %.9g",
                                       hs_type_get(t)->name, nr, nt, n, special, r, k, got, want);
@@ -487,7 +498,25 @@ static void test_gemm(void) {
                               hs_type_get(t)->name, nr);
                     }
                 }
+                static const int shapes4[][2] = {{4, 1}, {8, 1}, {20, 1}, {4, 2}, {16, 5}, {20, 9}};
+                for (size_t si = 0; fast->gemm_rows4 && si < sizeof shapes4 / sizeof shapes4[0]; si++) {
+                    const int nr = shapes4[si][0], nt = shapes4[si][1];
+                    float out[MAX_TOKENS * MAX_ROWS];
+                    fast->gemm_rows4(n, nr, nt, x4, row_bytes, y, y_row, out, (size_t)nr);
+                    for (int k = 0; k < nt; k++) {
+                        for (int r = 0; r < nr; r++) {
+                            float want;
+                            ref->vec_dot(n, &want, x + (size_t)r * x_row, y + (size_t)k * y_row);
+                            const float got = out[(size_t)k * (size_t)nr + (size_t)r];
+                            gemm_checks++;
+                            CHECK(f32_bits(got) == f32_bits(want) || (isnan(got) && isnan(want)),
+                                  "%s gemm_rows4 %dx%d (n=%d, special %d) row %d token %d: %.9g, want exactly %.9g",
+                                  hs_type_get(t)->name, nr, nt, n, special, r, k, got, want);
+                        }
+                    }
+                }
             }
+            free(x4);
             free(x);
             free(y);
             free(xf);
@@ -595,7 +624,7 @@ static void test_simd_installed(void) {
         const hs_type t = TYPES[ti];
         const hs_quant_traits *fast = hs_quant_traits_get(t), *ref = hs_quant_traits_ref(t);
         if (ref->vec_dot) CHECK(fast->vec_dot != ref->vec_dot, "%s: no SIMD vec_dot", hs_type_get(t)->name);
-        if (gemm_exact(t)) CHECK(fast->gemm != NULL, "%s: no SIMD gemm", hs_type_get(t)->name);
+        if (gemm_exact(t)) CHECK(fast->gemm != NULL && fast->gemm_rows4 != NULL, "%s: no SIMD gemm", hs_type_get(t)->name);
         const bool activation = t == HS_TYPE_Q8_0 || t == HS_TYPE_Q8_1 || t == HS_TYPE_Q8_K || t == HS_TYPE_F16 ||
                                 t == HS_TYPE_BF16;
         if (activation) {
