@@ -58,13 +58,15 @@ export class EngineCore {
 
     // nThreads is capped at what the build has (MAX_THREADS for 'mt', 1 for 'st'); nCtx 0 = the
     // model's maximum (capped at 4096).
-    // simd: 'auto' (relaxed SIMD where the engine validates it), 'relaxed' or 'simd128'.
-    static async create({ nThreads = 1, nCtx = 0, nBatch = 64, kvType = 'f16', variant = 'auto', simd = 'auto', locateFile } = {}) {
+    // simd: 'auto' (relaxed SIMD where the engine validates it), 'relaxed' or 'simd128'. poolSize:
+    // see loadHearthModule (default: room for MAX_THREADS).
+    static async create({ nThreads = 1, nCtx = 0, nBatch = 64, kvType = 'f16', variant = 'auto', simd = 'auto', poolSize,
+        locateFile } = {}) {
         checkInt('nThreads', nThreads, 1);
         checkInt('nCtx', nCtx, 0);
         checkInt('nBatch', nBatch, 1);
         if (!Object.hasOwn(KV_TYPES, kvType)) throw new TypeError(`kvType must be 'f16' or 'f32', not '${kvType}'`);
-        const runtime = await loadHearthModule({ variant, simd, locateFile });
+        const runtime = await loadHearthModule({ variant, simd, poolSize, locateFile });
         const threads = Math.min(nThreads, runtime.maxThreads);
         const ptr = runtime.module._hearth_wasm_create(threads, nCtx, nBatch, KV_TYPES[kvType]) >>> 0;
         if (!ptr) throw new Error('could not create the engine (out of WebAssembly memory)');
@@ -79,11 +81,11 @@ export class EngineCore {
 
     // The engine's JSON text itself (the CLI prints it unchanged). Without options.variant any
     // module already started is used: an estimate does not depend on threads.
-    static async estimateJson(headerU8, fileSize, nCtx = 0, { variant, locateFile } = {}) {
+    static async estimateJson(headerU8, fileSize, nCtx = 0, { variant, simd, poolSize, locateFile } = {}) {
         const header = asBytes(headerU8);
         checkInt('nCtx', nCtx, 0);
         if (!Number.isSafeInteger(fileSize) || fileSize < 0) throw new TypeError('fileSize must be a byte count');
-        const runtime = await (variant ? loadHearthModule({ variant, locateFile }) : loadAnyHearthModule({ locateFile }));
+        const runtime = await (variant ? loadHearthModule({ variant, simd, poolSize, locateFile }) : loadAnyHearthModule({ locateFile }));
         const heap = runtime.heap;
         const ptr = heap.malloc(header.length);
         try {

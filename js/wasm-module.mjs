@@ -3,8 +3,9 @@
 // Works the same in Node and in a (module) Web Worker; nothing here touches the DOM.
 import { WasmHeap } from './wasm-heap.mjs';
 
-// Must equal HEARTH_WASM_MAX_THREADS in wasm/CMakeLists.txt: the mt build starts this many pthread
-// workers up front, and a thread asked for beyond them is refused rather than waited for.
+// Must equal HEARTH_WASM_MAX_THREADS in wasm/CMakeLists.txt: the most threads an engine runs.
+// The mt build starts its pthread workers up front (poolSize of them, default MAX_THREADS), and a
+// thread asked for beyond them is refused rather than waited for.
 export const MAX_THREADS = 8;
 
 const isNode = typeof process === 'object' && typeof process.versions?.node === 'string';
@@ -60,22 +61,27 @@ function defaultLocate(name) {
     return new URL(`../dist/wasm/${name}`, import.meta.url).href;
 }
 
-// One module per variant and location: a module is large, and the mt one starts its worker pool
-// when instantiated. Engines share it (each hearth_create lives in the same memory).
+// One module per variant, location and pool size: a module is large, and the mt one starts its
+// worker pool when instantiated. Engines share it (each hearth_create lives in the same memory).
 const runtimes = new Map();
 
 // Resolves to {variant, simd, module (the Emscripten module), heap (WasmHeap), maxThreads}.
 // locateFile(name) gives the URL (or, in Node, a path) of each built file:
-// hearth-{mt,st}[-relaxed].{mjs,wasm}, hearth-mt[-relaxed].worker.js.
-export function loadHearthModule({ variant = 'auto', simd = 'auto', locateFile } = {}) {
+// hearth-{mt,st}[-relaxed].{mjs,wasm}, hearth-mt[-relaxed].worker.js. poolSize: the pthread workers
+// the mt build starts (each an idle Worker of a few MiB; 1 to MAX_THREADS); engines of this module then run at most
+// poolSize + 1 threads in all (the calling thread computes too).
+export function loadHearthModule({ variant = 'auto', simd = 'auto', locateFile, poolSize = MAX_THREADS } = {}) {
     const chosen = resolveVariant(variant);
     const chosenSimd = resolveSimd(simd);
     const name = buildName(chosen, chosenSimd);
     const locate = locateFile ?? defaultLocate;
     const factoryUrl = String(locate(`${name}.mjs`, ''));
-    const key = `${name} ${factoryUrl}`;
+    // At least one: Emscripten 3.1.6 waits for every pool worker to load the module before it
+    // resolves, and with none it never resolves.
+    const pool = chosen === 'mt' ? Math.max(1, Math.min(Math.floor(poolSize), MAX_THREADS)) : 0;
+    const key = `${name} ${factoryUrl} ${pool}`;
     if (!runtimes.has(key)) {
-        const pending = instantiate(key, chosen, chosenSimd, name, factoryUrl, locate, locateFile);
+        const pending = instantiate(key, chosen, chosenSimd, name, factoryUrl, locate, locateFile, pool);
         runtimes.set(key, pending);
         // A failed start is not cached: the next call tries again (e.g. after a network error).
         pending.catch(() => runtimes.delete(key));
@@ -98,9 +104,9 @@ export function forgetRuntime(runtime) {
     runtimes.delete(runtime.key);
 }
 
-async function instantiate(key, variant, simd, name, factoryUrl, locate, locateFile) {
+async function instantiate(key, variant, simd, name, factoryUrl, locate, locateFile, poolSize) {
     const { default: createHearthModule } = await import(factoryUrl);
-    const settings = {};
+    const settings = { hearthPoolSize: poolSize }; // read by the mt build's PTHREAD_POOL_SIZE
     // Only a caller's own locateFile is passed on: without one, Emscripten finds the .wasm and the
     // pthread worker script next to the factory through import.meta.url.
     if (locateFile) settings.locateFile = locateFile;
@@ -116,5 +122,6 @@ async function instantiate(key, variant, simd, name, factoryUrl, locate, locateF
         // work is done (a running engine call blocks the main thread anyway).
         for (const worker of [...module.PThread.unusedWorkers, ...module.PThread.runningWorkers]) worker.unref();
     }
-    return { key, variant, simd, module, heap: new WasmHeap(module), maxThreads: variant === 'mt' ? MAX_THREADS : 1 };
+    const maxThreads = variant === 'mt' ? Math.min(MAX_THREADS, poolSize + 1) : 1;
+    return { key, variant, simd, module, heap: new WasmHeap(module), maxThreads };
 }

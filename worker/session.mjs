@@ -31,6 +31,8 @@ export class Session {
         return {
             variant,
             nThreads,
+            // pthread Workers for the engine's threads besides the calling one (at least one)
+            poolSize: nThreads - 1,
             nCtx: options.contextLength ?? 0,
             nBatch: options.batchSize ?? DEFAULT_BATCH,
             kvType: options.kvType ?? 'f16',
@@ -46,7 +48,9 @@ export class Session {
         const src = await this.platform.openSource(source);
         signal.throwIfAborted();
         // Refuse before downloading: the header alone tells the memory needed.
-        const estimate = (header, size, nCtx) => EngineCore.estimate(header, size, nCtx, { variant: wanted.variant });
+        // the same module the engine will use (variant, SIMD and pool), started once
+        const estimate = (header, size, nCtx) => EngineCore.estimate(header, size, nCtx,
+            { variant: wanted.variant, simd: wanted.simd, poolSize: wanted.poolSize });
         const inspected = await src.inspect({ nCtx: wanted.nCtx, estimate, signal });
         checkModelFits({
             memoryBytes: inspected.memory?.total,

@@ -7,19 +7,24 @@ import { measureSpeed } from '../../js/bench-speed.mjs';
 async function bench({ url, threads, ctx, pp, tg, reps, simd = 'auto' }) {
     if (threads > 1 && !crossOriginIsolated) throw new Error('page is not cross-origin isolated: no threads');
     const t0 = performance.now();
-    const core = await EngineCore.create({ nThreads: threads, nCtx: ctx, simd });
+    // as the worker (worker/session.mjs) starts it: one pthread Worker per thread besides this one
+    const core = await EngineCore.create({ nThreads: threads, nCtx: ctx, simd, poolSize: threads - 1 });
     const t1 = performance.now();
     try {
         const response = await fetch(url);
         if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
         core.loadBegin(1);
         core.loadShardBegin(Number(response.headers.get('content-length')));
-        const reader = response.body.getReader();
+        // One 1 MiB buffer read into again and again (a BYOB reader hands it back each time), so
+        // the download leaves no garbage behind, only what the engine holds.
+        const reader = response.body.getReader({ mode: 'byob' });
+        let buffer = new ArrayBuffer(1 << 20);
         let chunks = 0;
         for (;;) {
-            const { value, done } = await reader.read();
+            const { value, done } = await reader.read(new Uint8Array(buffer));
             if (done) break;
             core.write(value);
+            buffer = value.buffer;
             chunks++;
         }
         core.loadEnd();

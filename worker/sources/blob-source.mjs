@@ -13,7 +13,7 @@ export function blobSource(blob) {
         async *chunks({ signal } = {}) {
             for (let at = 0; at < blob.size; at += BLOB_CHUNK_BYTES) {
                 signal?.throwIfAborted();
-                yield { shard: 0, chunk: new Uint8Array(await blob.slice(at, at + BLOB_CHUNK_BYTES).arrayBuffer()) };
+                yield { shard: 0, chunk: new Uint8Array(await blob.slice(at, at + BLOB_CHUNK_BYTES).arrayBuffer()), owned: true };
             }
         },
     };

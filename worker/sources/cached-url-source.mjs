@@ -44,7 +44,8 @@ export async function cachedUrlSource(source) {
             self.shards = model.files.map((f) => ({ size: f.size }));
         },
         async *chunks({ signal } = {}) {
-            for await (const { shard, chunk } of readModelChunks(store, model, { signal })) yield { shard, chunk };
+            // every chunk a fresh ArrayBuffer from IndexedDB
+            for await (const { shard, chunk } of readModelChunks(store, model, { signal })) yield { shard, chunk, owned: true };
         },
     };
     return self;

@@ -28,7 +28,7 @@ export function urlStreamSource(source) {
                     for (;;) {
                         const { value, done } = await request.read();
                         if (done) break;
-                        yield { shard, chunk: value };
+                        yield { shard, chunk: value, owned: true }; // a fetch body hands over each chunk
                     }
                 } finally {
                     await request.cancel();
