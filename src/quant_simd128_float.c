@@ -91,6 +91,100 @@ void hs_vec_dot_f16_simd128(int n, float *s, const void *vx, const void *vy) {
     *s = sum;
 }
 
+// ---- F16 gemm (prefill) ----
+//
+// vec_dot converts both operands on every call: per 16 elements, eight conversions for four
+// multiplies. Here a tile of up to GEMM_ROWS weight rows meets up to GEMM_TOKENS tokens, K walked
+// in chunks of GEMM_CHUNK elements: the tokens' chunk is converted once for all the rows, each
+// row's chunk once for all the tokens, and both stay in L1 (8 + 1 KiB). Each (row, token) keeps
+// vec_dot's four accumulators with the same lanes, products and order, so every result is
+// vec_dot's bit for bit (the test checks it); rows or tokens holding an inf or NaN are rerun by
+// the reference as vec_dot does.
+#define GEMM_ROWS 16
+#define GEMM_TOKENS 8
+#define GEMM_CHUNK 256 // a multiple of 16
+
+// 16 F16s at p as four f32x4 in vec_dot's lane split: even 0..7, odd 0..7, even 8..15, odd 8..15.
+static inline void f16x16_to_split_f32(const hs_f16 *p, v128_t *out, v128_t *probe) {
+    const v128_t a = wasm_v128_load(p), b = wasm_v128_load(p + 8);
+    *probe = wasm_u16x8_max(*probe, wasm_u16x8_max(exponent_probe(a), exponent_probe(b)));
+    out[0] = hs_simd128_f16hi_to_f32_finite(even_halves_high(a));
+    out[1] = hs_simd128_f16hi_to_f32_finite(odd_halves_high(a));
+    out[2] = hs_simd128_f16hi_to_f32_finite(even_halves_high(b));
+    out[3] = hs_simd128_f16hi_to_f32_finite(odd_halves_high(b));
+}
+
+static inline bool probe_hit(v128_t probe) {
+    return wasm_v128_any_true(wasm_u16x8_ge(probe, wasm_u16x8_const_splat(0xf800)));
+}
+
+// Rows [0, nr) x tokens [0, nt), nr <= GEMM_ROWS, nt <= GEMM_TOKENS, n a multiple of 16.
+static void gemm_f16_tile(int n, int nr, int nt, const uint8_t *x, size_t x_row, const uint8_t *y, size_t y_row,
+                          float *s, size_t s_stride) {
+    v128_t acc[GEMM_ROWS][GEMM_TOKENS][4];
+    v128_t x_probe[GEMM_ROWS], y_probe[GEMM_TOKENS];
+    for (int r = 0; r < nr; r++) {
+        x_probe[r] = wasm_i16x8_const_splat(0);
+        for (int t = 0; t < nt; t++) acc[r][t][0] = acc[r][t][1] = acc[r][t][2] = acc[r][t][3] = wasm_f32x4_const_splat(0.0f);
+    }
+    for (int t = 0; t < nt; t++) y_probe[t] = wasm_i16x8_const_splat(0);
+    v128_t act[GEMM_TOKENS][GEMM_CHUNK / 4], w[GEMM_CHUNK / 4];
+    for (int c = 0; c < n; c += GEMM_CHUNK) {
+        const int blocks = (n - c < GEMM_CHUNK ? n - c : GEMM_CHUNK) / 16;
+        for (int t = 0; t < nt; t++) {
+            const hs_f16 *yt = (const hs_f16 *)(y + (size_t)t * y_row) + c;
+            for (int j = 0; j < blocks; j++) f16x16_to_split_f32(yt + 16 * j, &act[t][4 * j], &y_probe[t]);
+        }
+        for (int r = 0; r < nr; r++) {
+            const hs_f16 *xr = (const hs_f16 *)(x + (size_t)r * x_row) + c;
+            for (int j = 0; j < blocks; j++) f16x16_to_split_f32(xr + 16 * j, &w[4 * j], &x_probe[r]);
+            for (int t = 0; t < nt; t++) {
+                v128_t a0 = acc[r][t][0], a1 = acc[r][t][1], a2 = acc[r][t][2], a3 = acc[r][t][3];
+                const v128_t *at = act[t];
+                for (int j = 0; j < blocks; j++) {
+                    a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(w[4 * j], at[4 * j]));
+                    a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(w[4 * j + 1], at[4 * j + 1]));
+                    a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(w[4 * j + 2], at[4 * j + 2]));
+                    a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(w[4 * j + 3], at[4 * j + 3]));
+                }
+                acc[r][t][0] = a0, acc[r][t][1] = a1, acc[r][t][2] = a2, acc[r][t][3] = a3;
+            }
+        }
+    }
+    for (int t = 0; t < nt; t++) {
+        for (int r = 0; r < nr; r++) {
+            float *out = &s[(size_t)t * s_stride + (size_t)r];
+            if (probe_hit(x_probe[r]) || probe_hit(y_probe[t])) {
+                hs_vec_dot_f16_ref(n, out, x + (size_t)r * x_row, y + (size_t)t * y_row);
+                continue;
+            }
+            const v128_t *a = acc[r][t];
+            *out = hs_simd128_hsum_f32x4(wasm_f32x4_add(wasm_f32x4_add(a[0], a[1]), wasm_f32x4_add(a[2], a[3])));
+        }
+    }
+}
+
+void hs_gemm_f16_f16_simd128(int n, int nr, int nt, const void *vx, size_t x_row, const void *vy, size_t y_row, float *s,
+                             size_t s_stride) {
+    const uint8_t *x = vx, *y = vy;
+    for (int r0 = 0; r0 < nr; r0 += GEMM_ROWS) {
+        const int rn = nr - r0 < GEMM_ROWS ? nr - r0 : GEMM_ROWS;
+        for (int t0 = 0; t0 < nt; t0 += GEMM_TOKENS) {
+            const int tn = nt - t0 < GEMM_TOKENS ? nt - t0 : GEMM_TOKENS;
+            const uint8_t *xr = x + (size_t)r0 * x_row, *yt = y + (size_t)t0 * y_row;
+            float *st = s + (size_t)t0 * s_stride + (size_t)r0;
+            if (n % 16 == 0) {
+                gemm_f16_tile(n, rn, tn, xr, x_row, yt, y_row, st, s_stride);
+                continue;
+            }
+            // rows with an 8- or 1-element tail: vec_dot's own order is simplest kept by vec_dot
+            for (int t = 0; t < tn; t++) {
+                for (int r = 0; r < rn; r++) hs_vec_dot_f16_simd128(n, &st[(size_t)t * s_stride + (size_t)r], xr + (size_t)r * x_row, yt + (size_t)t * y_row);
+            }
+        }
+    }
+}
+
 // One f32 -> f16 conversion per lane, bit for bit hs_f32_to_f16 (round to nearest even, overflow
 // to infinity from 65520 up, NaN -> sign | 0x7e00); the f16 is left in the low half of the lane.
 static inline v128_t f32_to_f16_lanes(v128_t f) {

@@ -45,7 +45,9 @@ static bool is_float_type(hs_type t) { return t == HS_TYPE_F32 || t == HS_TYPE_F
 
 // Elements per test row of "blocks" blocks: float types use odd lengths too, for the tails.
 static int row_length(hs_type t, int blocks) {
-    if (is_float_type(t)) return 37 * blocks - (blocks % 3);
+    // float rows: odd lengths (the kernels' tails), and every fourth one a multiple of 16 longer
+    // than the F16 gemm's chunk (its tiled path: 16, 208, 400 = 256 + 144, 592)
+    if (is_float_type(t)) return blocks % 4 == 1 ? 48 * blocks - 32 : 37 * blocks - (blocks % 3);
     return blocks * (int)hs_type_get(t)->block_size;
 }
 
@@ -421,7 +423,7 @@ static void test_vec_dot(void) {
 
 // Every result of a gemm against the reference vec_dot of its row and token: bit for bit for the
 // 32-element block formats (their gemm adds each token's terms in the reference's order; with one
-// token it is vec_dot, within tolerance), within vec_dot's tolerance for the others. gemm_rows4 on
+// token it is vec_dot, within tolerance), within vec_dot's tolerance for the others (F16's, also bit for bit its SIMD vec_dot). gemm_rows4 on
 // the same rows interleaved: bit for bit, one token included. Shapes cover partial token groups and row tiles, rows at odd
 // strides, and an activation whose scale is infinite (the kernel's rerun by the reference).
 static bool gemm_exact(hs_type t) {
@@ -459,12 +461,12 @@ static void test_gemm(void) {
             for (int r = 0; r < 20; r++) memcpy(x4 + (size_t)r * row_bytes, x + (size_t)r * x_row, row_bytes);
             CHECK(hs_interleave_rows4(x4, 20, row_bytes, hs_type_get(t)->type_size), "interleave");
             for (int special = 0; special < 2; special++) {
-                if (special && is_float_type(t)) break;
+                if (special && is_float_type(t) && t != HS_TYPE_F16) break; // F16: its gemm's rerun of inf rows
                 if (special) { // token 1's first scale infinite (every activation block starts with d)
                     const uint16_t inf = 0x7c00;
                     if (vt == HS_TYPE_Q8_K) { const float f = INFINITY; memcpy(y + y_row, &f, 4); }
                     else memcpy(y + y_row, &inf, 2);
-                    if (fast->gemm_rows4) { // and row 2's first weight block scale (block 0 of row 2 in x4)
+                    if (fast->gemm_rows4 || t == HS_TYPE_F16) { // and row 2's first weight block scale (block 0 of row 2 in x4)
                         memcpy(x + 2 * x_row, &inf, 2);
                         memcpy(x4 + 2 * hs_type_get(t)->type_size, &inf, 2);
                     }
@@ -481,6 +483,12 @@ static void test_gemm(void) {
                             ref->vec_dot(n, &want, x + (size_t)r * x_row, y + (size_t)k * y_row);
                             const float got = out[(size_t)k * s_stride + (size_t)r];
                             gemm_checks++;
+                            if (t == HS_TYPE_F16) { // F16's gemm is its SIMD vec_dot bit for bit
+                                float same;
+                                fast->vec_dot(n, &same, x + (size_t)r * x_row, y + (size_t)k * y_row);
+                                CHECK(f32_bits(got) == f32_bits(same), "F16 gemm %dx%d (n=%d) row %d token %d: %.9g, vec_dot %.9g",
+                                      nr, nt, n, r, k, got, same);
+                            }
                             // one token on rows one after the other is vec_dot itself (four-lane sums)
                             if ((gemm_exact(t) && nt > 1) || !isfinite(want)) {
                                 CHECK(f32_bits(got) == f32_bits(want) || (isnan(got) && isnan(want)),
