@@ -17,7 +17,8 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createAppServer } from '../server/app-server.mjs';
-import { ROOT, CHROMIUM, PAGE } from '../browser/browser-env.mjs';
+import { ROOT, PAGE } from '../browser/browser-env.mjs';
+import { LAUNCH_OPTIONS } from '../browser/chromium.mjs';
 
 const MB = 1048576;
 
@@ -140,12 +141,7 @@ const simdList = args.simd.split(',');
 const options = { pp: +args.pp, tg: +args.tg, reps: +args.reps, ctx: +args.ctx, timeout: +args.timeout };
 
 const app = await createAppServer({ root: ROOT }).listen();
-const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-        '--disable-sync', '--no-first-run'],
-    timeout: 60_000,
-});
+const browser = await chromium.launch(LAUNCH_OPTIONS);
 let failed = false;
 try {
     for (const model of models) {

@@ -39,11 +39,10 @@ import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { HubServer } from '../server/hub-server.mjs';
 import { createAppServer } from '../server/app-server.mjs';
-import { ROOT, CHROMIUM, PAGE } from '../browser/browser-env.mjs';
+import { ROOT, PAGE } from '../browser/browser-env.mjs';
+import { LAUNCH_OPTIONS } from '../browser/chromium.mjs';
 
 const MB = 1048576;
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-    '--disable-sync', '--no-first-run'];
 const REPO = 'bench/idb';
 
 const { values: opt } = parseArgs({
@@ -204,9 +203,7 @@ function evictProfile(profile) {
 // ---- the browser side ----
 
 async function launch(profile) {
-    return chromium.launchPersistentContext(profile, {
-        executablePath: CHROMIUM, args: ARGS, headless: true, timeout: 60_000,
-    });
+    return chromium.launchPersistentContext(profile, { ...LAUNCH_OPTIONS, headless: true });
 }
 
 async function openPage(context, appUrl) {

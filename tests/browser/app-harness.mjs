@@ -10,13 +10,13 @@ import { fileURLToPath } from 'node:url';
 const require = createRequire(import.meta.url);
 export const { chromium, devices } = require('playwright-core');
 
+import { LAUNCH_OPTIONS } from './chromium.mjs';
+
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const SHARED = process.env.SHARED_DIR ?? path.resolve(ROOT, '../shared');
 export const MODELS = path.join(SHARED, 'models');
 export const SCREENSHOTS = path.join(ROOT, 'test-results/screenshots');
 
-const CHROMIUM_ARGS = ['--disable-gpu', '--disable-background-networking', '--disable-component-update',
-    '--disable-sync', '--no-first-run'];
 
 export function freePort() {
     return new Promise((resolve, reject) => {
@@ -50,7 +50,7 @@ export async function startServers({ repos }) {
 }
 
 export function launchBrowser() {
-    return chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_ARGS, timeout: 30000 });
+    return chromium.launch(LAUNCH_OPTIONS);
 }
 
 /** A page that records its console errors and uncaught exceptions. */

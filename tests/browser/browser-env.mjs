@@ -6,10 +6,10 @@ import { join, resolve } from 'node:path';
 import { HubServer } from '../server/hub-server.mjs';
 import { createAppServer } from '../server/app-server.mjs';
 import { withChatTemplate } from '../fixtures/gguf-with-template.mjs';
+import { LAUNCH_OPTIONS } from './chromium.mjs';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const SHARED = process.env.SHARED_DIR ?? resolve(ROOT, '../shared');
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const PAGE = '/tests/browser/fixtures/blank.html';
 
 // The template the chat test model carries: "<role>:<content>\n" per message.
@@ -34,12 +34,7 @@ export async function startEnvironment() {
     }).listen();
     const isolated = await createAppServer({ root: ROOT }).listen();
     const plain = await createAppServer({ root: ROOT, headers: NOT_ISOLATED }).listen();
-    const browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-            '--disable-sync', '--no-first-run'],
-        timeout: 60_000,
-    });
+    const browser = await chromium.launch(LAUNCH_OPTIONS);
     return {
         hub,
         isolated,

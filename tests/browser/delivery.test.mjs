@@ -15,11 +15,10 @@ import { chromium } from 'playwright-core';
 import { HubServer, duplicateBytes, servedRanges } from '../server/hub-server.mjs';
 import { createAppServer } from '../server/app-server.mjs';
 import { writeSplitGguf } from '../server/gguf-split.mjs';
+import { LAUNCH_OPTIONS } from './chromium.mjs';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const SHARED = process.env.SHARED_DIR ?? resolve(ROOT, '../shared');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const PAGE = '/tests/browser/fixtures/delivery.html';
 const FILE = 'stories260K-f32.gguf';
 const MODEL_PATH = join(SHARED, 'models/stories260K', FILE);
@@ -43,7 +42,7 @@ before(async () => {
     await writeSplitGguf(MODEL_PATH, splitDir, 'stories-split', 3);
     hub = await new HubServer({ repos: { 'local/stories260K': { files: { [FILE]: MODEL_PATH } }, 'test/split': splitDir } }).listen();
     app = await createAppServer({ root: ROOT }).listen();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, timeout: 60_000 });
+    browser = await chromium.launch(LAUNCH_OPTIONS);
 });
 
 after(async () => {
@@ -164,7 +163,7 @@ test('a connection dropped mid-download, then the page reloaded: resumes; no ran
 test('with the Hub stopped the model loads from IndexedDB, also after a browser restart', { timeout: TEST_TIMEOUT }, async () => {
     const profile = await mkdtemp(join(tmpdir(), 'hearth-profile-'));
     const ownHub = await new HubServer({ repos: { 'local/stories260K': { files: { [FILE]: MODEL_PATH } } } }).listen();
-    const launch = () => chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: ARGS, timeout: 60_000 });
+    const launch = () => chromium.launchPersistentContext(profile, LAUNCH_OPTIONS);
     try {
         let context = await launch();
         let page = await openPage(context);
