@@ -14,6 +14,12 @@
 
 #include "quant_simd128.h"
 
+// The final sum of the four accumulators every dot product here keeps (the F16 gemm too, so that
+// its results are vec_dot's).
+static inline float sum_accumulators(v128_t acc0, v128_t acc1, v128_t acc2, v128_t acc3) {
+    return hs_simd128_hsum_f32x4(wasm_f32x4_add(wasm_f32x4_add(acc0, acc1), wasm_f32x4_add(acc2, acc3)));
+}
+
 // ---- F32 ----
 
 void hs_vec_dot_f32_simd128(int n, float *s, const void *vx, const void *vy) {
@@ -30,7 +36,7 @@ void hs_vec_dot_f32_simd128(int n, float *s, const void *vx, const void *vy) {
     for (; i + 4 <= n; i += 4) {
         acc0 = wasm_f32x4_add(acc0, wasm_f32x4_mul(wasm_v128_load(x + i), wasm_v128_load(y + i)));
     }
-    float sum = hs_simd128_hsum_f32x4(wasm_f32x4_add(wasm_f32x4_add(acc0, acc1), wasm_f32x4_add(acc2, acc3)));
+    float sum = sum_accumulators(acc0, acc1, acc2, acc3);
     for (; i < n; i++) sum += x[i] * y[i];
     *s = sum;
 }
@@ -49,18 +55,29 @@ static inline v128_t odd_halves_high(v128_t v) {
 
 // ---- F16 ----
 
-// acc += x * y for eight F16 pairs, using the finite-only conversion (the caller checks).
+// Eight F16s as two f32x4, the even elements and the odd ones, by the finite-only conversion (the
+// caller checks with exponent_probe).
+static inline void f16x8_to_split_f32(v128_t h, v128_t *even, v128_t *odd) {
+    *even = hs_simd128_f16hi_to_f32_finite(even_halves_high(h));
+    *odd = hs_simd128_f16hi_to_f32_finite(odd_halves_high(h));
+}
+
+// acc += x * y for eight F16 pairs.
 static inline void f16x8_fma(v128_t *acc_even, v128_t *acc_odd, v128_t x, v128_t y) {
-    const v128_t xe = hs_simd128_f16hi_to_f32_finite(even_halves_high(x));
-    const v128_t ye = hs_simd128_f16hi_to_f32_finite(even_halves_high(y));
-    const v128_t xo = hs_simd128_f16hi_to_f32_finite(odd_halves_high(x));
-    const v128_t yo = hs_simd128_f16hi_to_f32_finite(odd_halves_high(y));
+    v128_t xe, xo, ye, yo;
+    f16x8_to_split_f32(x, &xe, &xo);
+    f16x8_to_split_f32(y, &ye, &yo);
     *acc_even = wasm_f32x4_add(*acc_even, wasm_f32x4_mul(xe, ye));
     *acc_odd = wasm_f32x4_add(*acc_odd, wasm_f32x4_mul(xo, yo));
 }
 
 // Doubling an f16 drops its sign bit; the result is >= 0xf800 exactly when the exponent is 31.
 static inline v128_t exponent_probe(v128_t h) { return wasm_i16x8_add(h, h); }
+
+// Whether a running unsigned maximum of exponent_probe values saw an inf or NaN.
+static inline bool probe_hit(v128_t probe) {
+    return wasm_v128_any_true(wasm_u16x8_ge(probe, wasm_u16x8_const_splat(0xf800)));
+}
 
 void hs_vec_dot_f16_simd128(int n, float *s, const void *vx, const void *vy) {
     const hs_f16 *x = vx, *y = vy;
@@ -82,11 +99,11 @@ void hs_vec_dot_f16_simd128(int n, float *s, const void *vx, const void *vy) {
         probe = wasm_u16x8_max(probe, wasm_u16x8_max(exponent_probe(x0), exponent_probe(y0)));
         f16x8_fma(&acc0, &acc1, x0, y0);
     }
-    if (wasm_v128_any_true(wasm_u16x8_ge(probe, wasm_u16x8_const_splat(0xf800)))) {
+    if (probe_hit(probe)) {
         hs_vec_dot_f16_ref(n, s, vx, vy);
         return;
     }
-    float sum = hs_simd128_hsum_f32x4(wasm_f32x4_add(wasm_f32x4_add(acc0, acc1), wasm_f32x4_add(acc2, acc3)));
+    float sum = sum_accumulators(acc0, acc1, acc2, acc3);
     for (; i < n; i++) sum += hs_simd128_f16_to_f32(x[i]) * hs_simd128_f16_to_f32(y[i]);
     *s = sum;
 }
@@ -108,14 +125,8 @@ void hs_vec_dot_f16_simd128(int n, float *s, const void *vx, const void *vy) {
 static inline void f16x16_to_split_f32(const hs_f16 *p, v128_t *out, v128_t *probe) {
     const v128_t a = wasm_v128_load(p), b = wasm_v128_load(p + 8);
     *probe = wasm_u16x8_max(*probe, wasm_u16x8_max(exponent_probe(a), exponent_probe(b)));
-    out[0] = hs_simd128_f16hi_to_f32_finite(even_halves_high(a));
-    out[1] = hs_simd128_f16hi_to_f32_finite(odd_halves_high(a));
-    out[2] = hs_simd128_f16hi_to_f32_finite(even_halves_high(b));
-    out[3] = hs_simd128_f16hi_to_f32_finite(odd_halves_high(b));
-}
-
-static inline bool probe_hit(v128_t probe) {
-    return wasm_v128_any_true(wasm_u16x8_ge(probe, wasm_u16x8_const_splat(0xf800)));
+    f16x8_to_split_f32(a, &out[0], &out[1]);
+    f16x8_to_split_f32(b, &out[2], &out[3]);
 }
 
 // Rows [0, nr) x tokens [0, nt), nr <= GEMM_ROWS, nt <= GEMM_TOKENS, n a multiple of 16.
@@ -159,7 +170,7 @@ static void gemm_f16_tile(int n, int nr, int nt, const uint8_t *x, size_t x_row,
                 continue;
             }
             const v128_t *a = acc[r][t];
-            *out = hs_simd128_hsum_f32x4(wasm_f32x4_add(wasm_f32x4_add(a[0], a[1]), wasm_f32x4_add(a[2], a[3])));
+            *out = sum_accumulators(a[0], a[1], a[2], a[3]);
         }
     }
 }
@@ -179,7 +190,10 @@ void hs_gemm_f16_f16_simd128(int n, int nr, int nt, const void *vx, size_t x_row
             }
             // rows with an 8- or 1-element tail: vec_dot's own order is simplest kept by vec_dot
             for (int t = 0; t < tn; t++) {
-                for (int r = 0; r < rn; r++) hs_vec_dot_f16_simd128(n, &st[(size_t)t * s_stride + (size_t)r], xr + (size_t)r * x_row, yt + (size_t)t * y_row);
+                for (int r = 0; r < rn; r++) {
+                    hs_vec_dot_f16_simd128(n, &st[(size_t)t * s_stride + (size_t)r], xr + (size_t)r * x_row,
+                                           yt + (size_t)t * y_row);
+                }
             }
         }
     }
@@ -252,7 +266,7 @@ void hs_vec_dot_bf16_simd128(int n, float *s, const void *vx, const void *vy) {
         acc0 = wasm_f32x4_add(acc0, wasm_f32x4_mul(even_halves_high(x0), even_halves_high(y0)));
         acc1 = wasm_f32x4_add(acc1, wasm_f32x4_mul(odd_halves_high(x0), odd_halves_high(y0)));
     }
-    float sum = hs_simd128_hsum_f32x4(wasm_f32x4_add(wasm_f32x4_add(acc0, acc1), wasm_f32x4_add(acc2, acc3)));
+    float sum = sum_accumulators(acc0, acc1, acc2, acc3);
     for (; i < n; i++) sum += hs_bf16_to_f32(x[i]) * hs_bf16_to_f32(y[i]);
     *s = sum;
 }

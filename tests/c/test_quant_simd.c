@@ -423,9 +423,10 @@ static void test_vec_dot(void) {
 
 // Every result of a gemm against the reference vec_dot of its row and token: bit for bit for the
 // 32-element block formats (their gemm adds each token's terms in the reference's order; with one
-// token it is vec_dot, within tolerance), within vec_dot's tolerance for the others (F16's, also bit for bit its SIMD vec_dot). gemm_rows4 on
-// the same rows interleaved: bit for bit, one token included. Shapes cover partial token groups and row tiles, rows at odd
-// strides, and an activation whose scale is infinite (the kernel's rerun by the reference).
+// token it is vec_dot, within tolerance), within vec_dot's tolerance for the others; F16's is also
+// its SIMD vec_dot bit for bit. gemm_rows4 on the same rows interleaved: bit for bit, one token
+// included. Shapes cover partial token groups and row tiles, rows at odd strides, and an
+// activation whose scale (F16: first element) is infinite (the kernel's rerun by the reference).
 static bool gemm_exact(hs_type t) {
     return t == HS_TYPE_Q4_0 || t == HS_TYPE_Q4_1 || t == HS_TYPE_Q5_0 || t == HS_TYPE_Q5_1 || t == HS_TYPE_Q8_0 ||
            t == HS_TYPE_IQ4_NL;
@@ -466,7 +467,7 @@ static void test_gemm(void) {
                     const uint16_t inf = 0x7c00;
                     if (vt == HS_TYPE_Q8_K) { const float f = INFINITY; memcpy(y + y_row, &f, 4); }
                     else memcpy(y + y_row, &inf, 2);
-                    if (fast->gemm_rows4 || t == HS_TYPE_F16) { // and row 2's first weight block scale (block 0 of row 2 in x4)
+                    if (fast->gemm_rows4 || t == HS_TYPE_F16) { // and row 2's first block scale (F16: element; x4: its block 0)
                         memcpy(x + 2 * x_row, &inf, 2);
                         memcpy(x4 + 2 * hs_type_get(t)->type_size, &inf, 2);
                     }
