@@ -17,7 +17,6 @@ export const SHARED = process.env.SHARED_DIR ?? path.resolve(ROOT, '../shared');
 export const MODELS = path.join(SHARED, 'models');
 export const SCREENSHOTS = path.join(ROOT, 'test-results/screenshots');
 
-
 export function freePort() {
     return new Promise((resolve, reject) => {
         const server = net.createServer();
@@ -50,7 +49,7 @@ export async function startServers({ repos }) {
 }
 
 export function launchBrowser() {
-    return chromium.launch(LAUNCH_OPTIONS);
+    return chromium.launch({ ...LAUNCH_OPTIONS, timeout: 30_000 }); // the app tests' own bound, as before
 }
 
 /** A page that records its console errors and uncaught exceptions. */
