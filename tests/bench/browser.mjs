@@ -9,7 +9,9 @@
 // pp/tg tok/s: medians over reps, timed in the worker after one untimed warm-up pass (as
 // `hearth bench`). load_ms: model fetch + write + loadEnd (init_ms: engine/module creation, apart).
 // peak_pss_mb: the peak, during load and run, of the summed PSS (/proc/PID/smaps_rollup) of the
-// launched browser process and its descendants, minus that sum on the fresh page before the load.
+// launched browser process and its descendants, minus that sum on the fresh page before the load,
+// once it has settled: each new page also starts Chromium's own UI renderer (--top-chrome-webui),
+// which grows by ~35 MB in the first second, and a baseline taken earlier counted that as ours.
 // --simd auto|relaxed|simd128[,...]: which builds (auto: relaxed SIMD where Chromium has it).
 // foreign_cores: CPU other processes used during the configuration; above --max-foreign it is redone.
 import { chromium } from 'playwright-core';
@@ -76,6 +78,19 @@ function foreignCores(a, b) {
     return Math.max(0, (b.busy - a.busy) - (b.ours - a.ours)) / 100 / ((b.t - a.t) / 1e3); // USER_HZ 100
 }
 
+// The tree's PSS once it has stopped changing (by under 1 MB over a second; at most 15 s).
+async function settledPss() {
+    const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
+    let last = browserTreePss();
+    for (let waited = 0; waited < 15000; waited += 1000) {
+        await sleep(1000);
+        const now = browserTreePss();
+        if (Math.abs(now - last) < MB) return now;
+        last = now;
+    }
+    return last;
+}
+
 function peakSampler(ms) {
     let peak = browserTreePss();
     const tick = () => { peak = Math.max(peak, browserTreePss()); };
@@ -99,7 +114,7 @@ async function runOne(browser, app, modelUrl, options) {
         page.on('console', (msg) => log.push(`[${msg.type()}] ${msg.text()}`));
         page.on('pageerror', (err) => log.push(`[pageerror] ${err.message}`));
         await page.goto(app.url + PAGE);
-        const before = browserTreePss();
+        const before = await settledPss();
         const stop = peakSampler(200);
         const cpu0 = cpuTicks();
         let out;
