@@ -16,6 +16,10 @@
 #include "quant_simd128.h"
 #include "simd128_relaxed.h"
 
+// Tokens a gemm multiplies with each unpacked weight super-block (their activations, ~1 KiB per
+// 768 elements, stay in L1 meanwhile).
+#define GEMM_TOKENS 4
+
 // ---- Q8_K activation quantization ----
 
 // As the reference: the signed value of largest magnitude (its first occurrence) maps to -127,
@@ -233,35 +237,63 @@ static inline void unpack_scales_mins_k4(const uint8_t *packed, int16_t sc[8], v
 // One 64-element chunk c of a Q4_K / Q5_K super-block: byte l of the 32 holds element 64c + l in
 // its low nibble and 64c + 32 + l in its high one (sub-blocks 2c and 2c + 1). With the fifth bits
 // (Q5_K: bit 2c / 2c + 1 of qh[l]) weights reach 31: |four products| <= 15872.
-//
-// Under relaxed SIMD the codes (0..15 / 0..31) are the u7 operand of one i8 dot per 16 elements,
-// which gives each 32-element sub-block's sum in i32 lanes; those are scaled by an i32 multiply.
-static inline v128_t chunk_dot_k4(const uint8_t *qs, const int8_t *a, const int16_t *sc2, bool five_bits,
-                                  v128_t h0, v128_t h1, int c) {
+typedef struct {
+    v128_t lo0, lo1, hi0, hi1; // codes 0..31 of elements 64c + 0..15, 16..31, 32..47, 48..63
+} chunk_k4;
+
+static inline chunk_k4 decode_chunk_k4(const uint8_t *qs, bool five_bits, v128_t h0, v128_t h1, int c) {
     const v128_t q0 = wasm_v128_load(qs), q1 = wasm_v128_load(qs + 16);
-    v128_t lo0 = hs_simd128_low_nibbles(q0), lo1 = hs_simd128_low_nibbles(q1);
-    v128_t hi0 = hs_simd128_high_nibbles(q0), hi1 = hs_simd128_high_nibbles(q1);
+    chunk_k4 w = {hs_simd128_low_nibbles(q0), hs_simd128_low_nibbles(q1), hs_simd128_high_nibbles(q0),
+                  hs_simd128_high_nibbles(q1)};
     if (five_bits) {
         const v128_t sixteen = wasm_i8x16_const_splat(16);
         const v128_t bit_lo = wasm_i8x16_splat((int8_t)(1 << (2 * c)));
         const v128_t bit_hi = wasm_i8x16_splat((int8_t)(1 << (2 * c + 1)));
-        lo0 = wasm_v128_or(lo0, wasm_v128_and(wasm_i8x16_eq(wasm_v128_and(h0, bit_lo), bit_lo), sixteen));
-        lo1 = wasm_v128_or(lo1, wasm_v128_and(wasm_i8x16_eq(wasm_v128_and(h1, bit_lo), bit_lo), sixteen));
-        hi0 = wasm_v128_or(hi0, wasm_v128_and(wasm_i8x16_eq(wasm_v128_and(h0, bit_hi), bit_hi), sixteen));
-        hi1 = wasm_v128_or(hi1, wasm_v128_and(wasm_i8x16_eq(wasm_v128_and(h1, bit_hi), bit_hi), sixteen));
+        w.lo0 = wasm_v128_or(w.lo0, wasm_v128_and(wasm_i8x16_eq(wasm_v128_and(h0, bit_lo), bit_lo), sixteen));
+        w.lo1 = wasm_v128_or(w.lo1, wasm_v128_and(wasm_i8x16_eq(wasm_v128_and(h1, bit_lo), bit_lo), sixteen));
+        w.hi0 = wasm_v128_or(w.hi0, wasm_v128_and(wasm_i8x16_eq(wasm_v128_and(h0, bit_hi), bit_hi), sixteen));
+        w.hi1 = wasm_v128_or(w.hi1, wasm_v128_and(wasm_i8x16_eq(wasm_v128_and(h1, bit_hi), bit_hi), sixteen));
     }
+    return w;
+}
+
+// The chunk's integer dot with its 64 activations, each sub-block's sum times its scale.
+// Under relaxed SIMD the codes (0..15 / 0..31) are the u7 operand of one i8 dot per 16 elements,
+// which gives each 32-element sub-block's sum in i32 lanes; those are scaled by an i32 multiply.
+static inline v128_t chunk_dot_k4(const chunk_k4 *w, const int8_t *a, const int16_t *sc2) {
 #ifdef __wasm_relaxed_simd__
     const v128_t zero = wasm_i32x4_const_splat(0);
-    const v128_t s_lo = hs_relaxed_dot_i8_u7_add(wasm_v128_load(a + 16), lo1,
-                                                 hs_relaxed_dot_i8_u7_add(wasm_v128_load(a), lo0, zero));
-    const v128_t s_hi = hs_relaxed_dot_i8_u7_add(wasm_v128_load(a + 48), hi1,
-                                                 hs_relaxed_dot_i8_u7_add(wasm_v128_load(a + 32), hi0, zero));
+    const v128_t s_lo = hs_relaxed_dot_i8_u7_add(wasm_v128_load(a + 16), w->lo1,
+                                                 hs_relaxed_dot_i8_u7_add(wasm_v128_load(a), w->lo0, zero));
+    const v128_t s_hi = hs_relaxed_dot_i8_u7_add(wasm_v128_load(a + 48), w->hi1,
+                                                 hs_relaxed_dot_i8_u7_add(wasm_v128_load(a + 32), w->hi0, zero));
     return wasm_i32x4_add(wasm_i32x4_mul(s_lo, wasm_i32x4_splat(sc2[0])), wasm_i32x4_mul(s_hi, wasm_i32x4_splat(sc2[1])));
 #else
-    const v128_t p_lo = mul_add_pair(lo0, wasm_v128_load(a), lo1, wasm_v128_load(a + 16));
-    const v128_t p_hi = mul_add_pair(hi0, wasm_v128_load(a + 32), hi1, wasm_v128_load(a + 48));
+    const v128_t p_lo = mul_add_pair(w->lo0, wasm_v128_load(a), w->lo1, wasm_v128_load(a + 16));
+    const v128_t p_hi = mul_add_pair(w->hi0, wasm_v128_load(a + 32), w->hi1, wasm_v128_load(a + 48));
     return wasm_i32x4_add(scaled(p_lo, sc2), scaled(p_hi, sc2 + 1));
 #endif
+}
+
+// A Q4_K / Q5_K super-block's fields: d, dmin, packed scales, quants and (Q5_K) fifth bits.
+typedef struct {
+    hs_f16 d, dmin;
+    const uint8_t *scales, *qs;
+    v128_t h0, h1;
+} super_k4;
+
+static inline super_k4 super_block_k4(const void *vx, int i, bool five_bits) {
+    if (five_bits) {
+        const block_q5_K *x = (const block_q5_K *)vx + i;
+        return (super_k4){x->d, x->dmin, x->scales, x->qs, wasm_v128_load(x->qh), wasm_v128_load(x->qh + 16)};
+    }
+    const block_q4_K *x = (const block_q4_K *)vx + i;
+    return (super_k4){x->d, x->dmin, x->scales, x->qs, wasm_i8x16_const_splat(0), wasm_i8x16_const_splat(0)};
+}
+
+static void vec_dot_k4_ref(int n, float *s, const void *vx, const void *vy, bool five_bits) {
+    if (five_bits) hs_vec_dot_q5_K_q8_K_ref(n, s, vx, vy);
+    else hs_vec_dot_q4_K_q8_K_ref(n, s, vx, vy);
 }
 
 // Q4_K and Q5_K differ only in the fifth bits; the flag is a constant at each call, so the
@@ -271,43 +303,71 @@ static inline void vec_dot_k4(int n, float *s, const void *vx, const void *vy, b
     v128_t acc = wasm_f32x4_const_splat(0.0f);
     bool finite = true;
     for (int i = 0; i < n / QK_K; i++) {
-        const uint8_t *scales, *qs;
-        hs_f16 xd, xdmin;
-        v128_t h0 = wasm_i8x16_const_splat(0), h1 = h0;
-        if (five_bits) {
-            const block_q5_K *b = (const block_q5_K *)vx + i;
-            scales = b->scales;
-            qs = b->qs;
-            xd = b->d;
-            xdmin = b->dmin;
-            h0 = wasm_v128_load(b->qh);
-            h1 = wasm_v128_load(b->qh + 16);
-        } else {
-            const block_q4_K *b = (const block_q4_K *)vx + i;
-            scales = b->scales;
-            qs = b->qs;
-            xd = b->d;
-            xdmin = b->dmin;
-        }
+        const super_k4 b = super_block_k4(vx, i, five_bits);
         int16_t sc[8];
         v128_t mins_lo, mins_hi;
-        unpack_scales_mins_k4(scales, sc, &mins_lo, &mins_hi);
+        unpack_scales_mins_k4(b.scales, sc, &mins_lo, &mins_hi);
         const v128_t imins = mins_dot(y[i].bsums, mins_lo, mins_hi);
         v128_t isum = wasm_i32x4_const_splat(0);
         for (int c = 0; c < 4; c++) {
-            isum = wasm_i32x4_add(isum, chunk_dot_k4(qs + 32 * c, y[i].qs + 64 * c, sc + 2 * c, five_bits, h0, h1, c));
+            const chunk_k4 w = decode_chunk_k4(b.qs + 32 * c, five_bits, b.h0, b.h1, c);
+            isum = wasm_i32x4_add(isum, chunk_dot_k4(&w, y[i].qs + 64 * c, sc + 2 * c));
         }
-        const float d = hs_simd128_f16_to_f32(xd) * y[i].d;
-        const float dmin = hs_simd128_f16_to_f32(xdmin) * y[i].d;
+        const float d = hs_simd128_f16_to_f32(b.d) * y[i].d;
+        const float dmin = hs_simd128_f16_to_f32(b.dmin) * y[i].d;
         finite &= isfinite(d) && isfinite(dmin);
         acc = accumulate(acc, isum, d, imins, dmin);
     }
     if (!finite) {
-        if (five_bits) hs_vec_dot_q5_K_q8_K_ref(n, s, vx, vy);
-        else hs_vec_dot_q4_K_q8_K_ref(n, s, vx, vy);
+        vec_dot_k4_ref(n, s, vx, vy, five_bits);
         return;
     }
     *s = hs_simd128_hsum_f32x4(acc);
+}
+
+// Prefill: for each weight row and GEMM_TOKENS tokens at a time, each super-block's scales and
+// codes are unpacked once and multiplied with every token's activations. Per token the operations
+// are vec_dot_k4's in its order, so every result is that token's vec_dot bit for bit.
+static inline void gemm_k4(int n, int nr, int nt, const void *vx, size_t x_row, const void *vy, size_t y_row,
+                           float *s, size_t s_stride, bool five_bits) {
+    const uint8_t *x = vx, *y = vy;
+    for (int t0 = 0; t0 < nt; t0 += GEMM_TOKENS) {
+        const int tn = nt - t0 < GEMM_TOKENS ? nt - t0 : GEMM_TOKENS;
+        const block_q8_K *yt[GEMM_TOKENS];
+        for (int t = 0; t < GEMM_TOKENS; t++) yt[t] = (const block_q8_K *)(y + (size_t)(t0 + (t < tn ? t : 0)) * y_row);
+        for (int r = 0; r < nr; r++) {
+            const uint8_t *xr = x + (size_t)r * x_row;
+            v128_t acc[GEMM_TOKENS];
+            bool finite[GEMM_TOKENS];
+            for (int t = 0; t < GEMM_TOKENS; t++) acc[t] = wasm_f32x4_const_splat(0.0f), finite[t] = true;
+            for (int i = 0; i < n / QK_K; i++) {
+                const super_k4 b = super_block_k4(xr, i, five_bits);
+                int16_t sc[8];
+                v128_t mins_lo, mins_hi;
+                unpack_scales_mins_k4(b.scales, sc, &mins_lo, &mins_hi);
+                v128_t isum[GEMM_TOKENS];
+                for (int t = 0; t < GEMM_TOKENS; t++) isum[t] = wasm_i32x4_const_splat(0);
+                for (int c = 0; c < 4; c++) {
+                    const chunk_k4 w = decode_chunk_k4(b.qs + 32 * c, five_bits, b.h0, b.h1, c);
+                    for (int t = 0; t < GEMM_TOKENS; t++) {
+                        isum[t] = wasm_i32x4_add(isum[t], chunk_dot_k4(&w, yt[t][i].qs + 64 * c, sc + 2 * c));
+                    }
+                }
+                const float xd = hs_simd128_f16_to_f32(b.d), xdmin = hs_simd128_f16_to_f32(b.dmin);
+                for (int t = 0; t < GEMM_TOKENS; t++) {
+                    const v128_t imins = mins_dot(yt[t][i].bsums, mins_lo, mins_hi);
+                    const float d = xd * yt[t][i].d, dmin = xdmin * yt[t][i].d;
+                    finite[t] &= isfinite(d) && isfinite(dmin);
+                    acc[t] = accumulate(acc[t], isum[t], d, imins, dmin);
+                }
+            }
+            for (int t = 0; t < tn; t++) {
+                float *out = &s[(size_t)(t0 + t) * s_stride + (size_t)r];
+                if (finite[t]) *out = hs_simd128_hsum_f32x4(acc[t]);
+                else vec_dot_k4_ref(n, out, xr, yt[t], five_bits);
+            }
+        }
+    }
 }
 
 void hs_vec_dot_q4_K_q8_K_simd128(int n, float *s, const void *vx, const void *vy) {
@@ -316,6 +376,16 @@ void hs_vec_dot_q4_K_q8_K_simd128(int n, float *s, const void *vx, const void *v
 
 void hs_vec_dot_q5_K_q8_K_simd128(int n, float *s, const void *vx, const void *vy) {
     vec_dot_k4(n, s, vx, vy, true);
+}
+
+void hs_gemm_q4_K_q8_K_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y, size_t y_row,
+                               float *s, size_t s_stride) {
+    gemm_k4(n, nr, nt, x, x_row, y, y_row, s, s_stride, false);
+}
+
+void hs_gemm_q5_K_q8_K_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y, size_t y_row,
+                               float *s, size_t s_stride) {
+    gemm_k4(n, nr, nt, x, x_row, y, y_row, s, s_stride, true);
 }
 
 // ---- Q6_K ----
@@ -377,6 +447,13 @@ void hs_vec_dot_q6_K_q8_K_simd128(int n, float *s, const void *vx, const void *v
         const v128_t overcount = wasm_i32x4_add(wasm_i32x4_dot_i16x8(wasm_v128_load(y[i].bsums), wasm_v128_load(sc)),
                                                 wasm_i32x4_dot_i16x8(wasm_v128_load(y[i].bsums + 8), wasm_v128_load(sc + 8)));
         isum = wasm_i32x4_sub(isum, wasm_i32x4_shl(overcount, 5));
+        // The codes' products and the overcount fall in different lanes, each up to ~2^28 where
+        // their difference is what counts: lanes converted to float one by one would round away
+        // what survives the cancellation (up to 1e-3 relative on wide rows). Their i32 total is
+        // exact (|total| < 2^27; wrapped lanes still add up to it): it goes to float whole, in lane 0.
+        const v128_t pairs = wasm_i32x4_add(isum, wasm_i32x4_shuffle(isum, isum, 2, 3, 0, 1));
+        const v128_t total = wasm_i32x4_add(pairs, wasm_i32x4_shuffle(pairs, pairs, 1, 0, 3, 2));
+        isum = wasm_v128_and(total, wasm_i32x4_const(-1, 0, 0, 0));
 #endif
         const float d = hs_simd128_f16_to_f32(x[i].d) * y[i].d;
         finite &= isfinite(d);
