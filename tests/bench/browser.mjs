@@ -17,6 +17,7 @@
 import { chromium } from 'playwright-core';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { createAppServer } from '../server/app-server.mjs';
 import { ROOT, PAGE } from '../browser/browser-env.mjs';
@@ -80,7 +81,6 @@ function foreignCores(a, b) {
 
 // The tree's PSS once it has stopped changing (by under 1 MB over a second; at most 15 s).
 async function settledPss() {
-    const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
     let last = browserTreePss();
     for (let waited = 0; waited < 15000; waited += 1000) {
         await sleep(1000);
@@ -174,7 +174,7 @@ try {
                         r = await runOne(browser, app, `${files.url}/${encodeURIComponent(basename(model))}`, { ...options, threads, simd });
                         if (r.foreign_cores <= +args['max-foreign'] || attempt >= +args.retries) break;
                         process.stderr.write(`${basename(model)} t=${threads}: redone, foreign load ${r.foreign_cores.toFixed(2)} cores\n`);
-                        await new Promise((ok) => setTimeout(ok, 3000));
+                        await sleep(3000);
                     }
                     const fileMb = statSync(model).size / MB;
                     const line = {

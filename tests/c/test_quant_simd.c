@@ -423,9 +423,9 @@ static void test_vec_dot(void) {
 
 // Every result of a gemm against the reference vec_dot of its row and token: bit for bit for the
 // 32-element block formats (their gemm adds each token's terms in the reference's order; with one
-// token it is vec_dot, within tolerance), within vec_dot's tolerance for the others; F16's and the
-// k-quants' are also their SIMD vec_dot bit for bit. gemm_rows4 on the same rows interleaved: bit for bit, one token
-// included. Shapes cover partial token groups and row tiles, rows at odd strides, and an
+// token it is vec_dot, within tolerance), within vec_dot's tolerance for the others; F16's, Q4_K's
+// and Q5_K's are also their SIMD vec_dot bit for bit. gemm_rows4 on the same rows interleaved: bit
+// for bit, one token included. Shapes cover partial token groups and row tiles, rows at odd strides, and an
 // activation whose scale (F16: first element) is infinite (the kernel's rerun by the reference).
 // Types without a gemm get vec_dot per row and token, as the matmul calls it, on the same wide
 // rows and outlier activations (where relaxed Q6_K once lost 1e-3 to cancelling lanes).
