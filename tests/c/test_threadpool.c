@@ -1,6 +1,7 @@
 // Thread pool: every share runs exactly once per run on its own thread, runs do not overlap, the
-// range split covers everything, and a one-thread pool starts no thread. Prints the round trip of
-// an empty run, the fixed cost the engine pays for every parallel matmul.
+// range split covers everything, workers that went to sleep wake for the next run, and a
+// one-thread pool starts no thread. Prints the round trip of an empty run, the fixed cost the
+// engine pays for every parallel matmul.
 #define _POSIX_C_SOURCE 200809L
 #include "harness.h"
 #include "threadpool.h"
@@ -138,8 +139,10 @@ static void slow_workers(void *ctx, int ith, int nth) {
     done[ith] = 1;
 }
 
-static void test_waits_for_all(void) {
-    hs_threadpool *pool = hs_threadpool_create(4);
+// With 2 threads the caller watches for the worker first (on a machine with 2 cores or more), and
+// 2 ms outlasts the watch, so it then sleeps; with 4 it may sleep at once.
+static void test_waits_for_all(int n_threads) {
+    hs_threadpool *pool = hs_threadpool_create(n_threads);
     if (!pool) {
         CHECK(0, "create");
         return;
@@ -148,9 +151,31 @@ static void test_waits_for_all(void) {
     for (int run = 0; run < 20; run++) {
         int done[MAX_THREADS] = {0};
         hs_threadpool_run(pool, slow_workers, done);
-        for (int i = 0; i < 4; i++) missing += !done[i];
+        for (int i = 0; i < hs_threadpool_size(pool); i++) missing += !done[i];
     }
     CHECK(missing == 0, "run returned before %d shares finished", missing);
+    hs_threadpool_free(pool);
+}
+
+// ---- Runs after pauses longer than the watch: workers have gone to sleep and must wake ----
+
+static void test_runs_after_pauses(int n_threads) {
+    hs_threadpool *pool = hs_threadpool_create(n_threads);
+    if (!pool) {
+        CHECK(0, "create");
+        return;
+    }
+    census c;
+    memset(&c, 0, sizeof c);
+    enum { RUNS = 40 };
+    for (int r = 0; r < RUNS; r++) {
+        // 0.1 ms to 0.5 ms: around and past the 100 us a worker watches before it sleeps.
+        struct timespec pause = {0, (r % 5 + 1) * 100 * 1000};
+        nanosleep(&pause, NULL);
+        hs_threadpool_run(pool, count_calls, &c);
+    }
+    for (int i = 0; i < hs_threadpool_size(pool); i++)
+        CHECK(c.calls[i] == RUNS, "n=%d: ith %d ran %d times in %d paused runs", n_threads, i, c.calls[i], RUNS);
     hs_threadpool_free(pool);
 }
 
@@ -255,8 +280,10 @@ int main(void) {
     for (int i = 0; i < 3; i++) {
         test_each_share_once(thread_counts[i]);
         test_sum(thread_counts[i]);
+        test_runs_after_pauses(thread_counts[i]);
     }
-    test_waits_for_all();
+    test_waits_for_all(2);
+    test_waits_for_all(4);
     test_single_thread();
     test_split_range();
     test_create_free_cycles();
