@@ -239,25 +239,9 @@ export class Engine {
 
 export declare function createEngine(options?: EngineOptions): Engine;
 
-export interface CachedModel {
-    /** The model's id: its (first shard's) URL. */
-    id: string;
-    name: string;
-    url: string;
-    repo?: string;
-    file?: string;
-    revision?: string;
-    hubUrl?: string;
-    /** Bytes over all shards. */
-    size: number;
-    complete: boolean;
-    /** Every shard matched the Hub's sha256. */
-    verified: boolean;
-    lastUsed: number;
-    shards: number;
-    files: Array<{ id: string; name: string; size: number; [key: string]: unknown }>;
-    [key: string]: unknown;
-}
+/** A model in the browser's model cache, as js/store.mjs keeps it. */
+export type { CachedModel } from './store.d.mts';
+import type { CachedModel } from './store.d.mts';
 
 export interface CacheUsage {
     /** The origin's storage use and quota (navigator.storage.estimate()), in bytes. */

@@ -47,4 +47,4 @@ cat <<EOF
 
   Ctrl+C stops the servers.
 EOF
-exec node tests/server/hub-server.mjs "${args[@]}"
+exec node tests/server/hub-cli.mjs "${args[@]}"

@@ -3,7 +3,8 @@
 # once per SIMD flavour of the browser builds:
 #   simd128 (-msimd128): every test;
 #   relaxed (-msimd128 -mrelaxed-simd, patched by wasm/patch-relaxed-simd.mjs): the tests of the
-#   kernels and of the engine's results against llama.cpp's. Node 20 runs relaxed SIMD behind a
+#   kernels and of the engine's results against llama.cpp's;
+#   pthreads (-msimd128 -pthread, as the threaded browser build): the thread pool's test. Node 20 runs relaxed SIMD behind a
 #   flag, and only its optimising compiler gets the i8 dot product right, hence --no-liftoff.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,9 +12,9 @@ export SHARED_DIR="${SHARED_DIR:-$(cd .. && pwd)/shared}"
 export NODE_PATH=/usr/share/nodejs
 status=0
 
-run_suite() { # flavour, extra compile flags, node flags, tests...
-    local flavour=$1 cflags=$2 nodeflags=$3
-    shift 3
+run_suite() { # flavour, extra compile flags, extra link flags, node flags, tests...
+    local flavour=$1 cflags=$2 ldflags=$3 nodeflags=$4
+    shift 4
     local out=build-wasm-ctest/$flavour
     mkdir -p "$out/obj"
     local CFLAGS=(-std=gnu11 -O3 -msimd128 $cflags -ffp-contract=off -Isrc -Itests/c)
@@ -29,7 +30,7 @@ run_suite() { # flavour, extra compile flags, node flags, tests...
     for test in "$@"; do
         name=$(basename "${test%.c}")
         emcc "${CFLAGS[@]}" "$test" "${objs[@]}" -sNODERAWFS=1 -sALLOW_MEMORY_GROWTH=1 -sMAXIMUM_MEMORY=4GB \
-            -sEXIT_RUNTIME=1 -o "$out/$name.js"
+            -sEXIT_RUNTIME=1 $ldflags -o "$out/$name.js"
         if [ "$flavour" = relaxed ]; then node wasm/patch-relaxed-simd.mjs --allow-none "$out/$name.wasm" > /dev/null; fi
         if node --no-experimental-fetch $nodeflags "$out/$name.js" > "$out/$name.log" 2>&1; then
             echo "wasm $flavour $name: $(tail -1 "$out/$name.log")"
@@ -44,7 +45,9 @@ all_tests=()
 for test in tests/c/test_*.c; do
     [ "$(basename "$test")" = test_threadpool.c ] || all_tests+=("$test")
 done
-run_suite simd128 "" "" "${all_tests[@]}"
-run_suite relaxed "-mrelaxed-simd" "--experimental-wasm-relaxed-simd --no-liftoff" \
+run_suite simd128 "" "" "" "${all_tests[@]}"
+run_suite relaxed "-mrelaxed-simd" "" "--experimental-wasm-relaxed-simd --no-liftoff" \
     tests/c/test_quant_simd.c tests/c/test_vec.c tests/c/test_reference.c
+# Workers come from a pool of 4 started with the program (the test asks for up to 4 threads).
+run_suite pthreads "-pthread" "-sPTHREAD_POOL_SIZE=4 -Wno-pthreads-mem-growth" "" tests/c/test_threadpool.c
 exit $status

@@ -68,8 +68,9 @@ static void dot_task(void *arg, int ith, int nth) {
         const size_t act_row = job->act_row[a];
         float *y = job->ys[i];
         // Interleaved weights are read only by their gemm, one token included; otherwise the gemm
-        // serves prefill and vec_dot decode (row by row: one memory stream, see gemv_rows4).
-        const hs_gemm_fn gemm = w->rows4 ? job->traits[i]->gemm_rows4 : job->T > 1 ? job->traits[i]->gemm : NULL;
+        // serves prefill, and decode goes to the type's gemv where it has one, else vec_dot.
+        const hs_quant_traits *q = job->traits[i];
+        const hs_gemm_fn gemm = w->rows4 ? q->gemm_rows4 : job->T > 1 ? q->gemm : q->gemv;
         for (int64_t r0 = lo; r0 < hi; r0 += TILE_ROWS) {
             const int64_t r1 = r0 + TILE_ROWS < hi ? r0 + TILE_ROWS : hi;
             if (gemm) {

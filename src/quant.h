@@ -46,6 +46,9 @@ typedef struct {
     // written like llama-quantize.
     hs_quantize_row_fn quantize_activation;
     hs_gemm_fn gemm;                   // NULL: the matmul calls vec_dot per row and token
+    // One token (nt 1) on plain rows, each result vec_dot's bit for bit. NULL: vec_dot row by row,
+    // which streams the weights in order (the gemm's tiles are slower for one token).
+    hs_gemm_fn gemv;
     // The same on rows interleaved by hs_interleave_rows4 (x at the first row of a group, x_row
     // still one row's bytes; nr a multiple of 4), any nt including 1. NULL: not worth it.
     hs_gemm_fn gemm_rows4;

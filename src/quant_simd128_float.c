@@ -175,6 +175,77 @@ static void gemm_f16_tile(int n, int nr, int nt, const uint8_t *x, size_t x_row,
     }
 }
 
+// ---- F16 mat-vec (decode) ----
+//
+// One token: vec_dot per row converts the activation again for every row, half its work. Two rows
+// at a time share those conversions (more rows would spill the 16 SIMD registers V8 uses on x86);
+// each row keeps vec_dot's four accumulators, lanes, products and order, so each result is
+// vec_dot's bit for bit, an inf or NaN row included (rerun by the reference, as vec_dot does).
+
+// acc[0..1] += x * y for eight F16 weights at x and the activation's split halves ye, yo.
+static inline void f16x8_row_fma(v128_t *acc, v128_t *probe, const hs_f16 *x, v128_t ye, v128_t yo) {
+    const v128_t h = wasm_v128_load(x);
+    *probe = wasm_u16x8_max(*probe, exponent_probe(h));
+    v128_t xe, xo;
+    f16x8_to_split_f32(h, &xe, &xo);
+    acc[0] = wasm_f32x4_add(acc[0], wasm_f32x4_mul(xe, ye));
+    acc[1] = wasm_f32x4_add(acc[1], wasm_f32x4_mul(xo, yo));
+}
+
+static float finish_row(int n, int i, const v128_t *acc, v128_t probe, const hs_f16 *x, const hs_f16 *y) {
+    if (probe_hit(probe)) {
+        float s;
+        hs_vec_dot_f16_ref(n, &s, x, y);
+        return s;
+    }
+    float sum = sum_accumulators(acc[0], acc[1], acc[2], acc[3]);
+    for (; i < n; i++) sum += hs_simd128_f16_to_f32(x[i]) * hs_simd128_f16_to_f32(y[i]);
+    return sum;
+}
+
+static void gemv_f16_rows2(int n, const hs_f16 *x0, const hs_f16 *x1, const hs_f16 *y, float *s0, float *s1) {
+    v128_t acc0[4], acc1[4];
+    for (int k = 0; k < 4; k++) acc0[k] = acc1[k] = wasm_f32x4_const_splat(0.0f);
+    v128_t probe_y = wasm_i16x8_const_splat(0), probe0 = probe_y, probe1 = probe_y;
+    int i = 0;
+    for (; i + 16 <= n; i += 16) {
+        const v128_t y0 = wasm_v128_load(y + i), y1 = wasm_v128_load(y + i + 8);
+        probe_y = wasm_u16x8_max(probe_y, wasm_u16x8_max(exponent_probe(y0), exponent_probe(y1)));
+        v128_t ye0, yo0, ye1, yo1;
+        f16x8_to_split_f32(y0, &ye0, &yo0);
+        f16x8_to_split_f32(y1, &ye1, &yo1);
+        f16x8_row_fma(&acc0[0], &probe0, x0 + i, ye0, yo0);
+        f16x8_row_fma(&acc0[2], &probe0, x0 + i + 8, ye1, yo1);
+        f16x8_row_fma(&acc1[0], &probe1, x1 + i, ye0, yo0);
+        f16x8_row_fma(&acc1[2], &probe1, x1 + i + 8, ye1, yo1);
+    }
+    for (; i + 8 <= n; i += 8) {
+        const v128_t y0 = wasm_v128_load(y + i);
+        probe_y = wasm_u16x8_max(probe_y, exponent_probe(y0));
+        v128_t ye0, yo0;
+        f16x8_to_split_f32(y0, &ye0, &yo0);
+        f16x8_row_fma(&acc0[0], &probe0, x0 + i, ye0, yo0);
+        f16x8_row_fma(&acc1[0], &probe1, x1 + i, ye0, yo0);
+    }
+    // vec_dot's one probe is the maximum over both operands: the same test split in two
+    *s0 = finish_row(n, i, acc0, wasm_u16x8_max(probe0, probe_y), x0, y);
+    *s1 = finish_row(n, i, acc1, wasm_u16x8_max(probe1, probe_y), x1, y);
+}
+
+void hs_gemv_f16_f16_simd128(int n, int nr, int nt, const void *vx, size_t x_row, const void *vy, size_t y_row, float *s,
+                             size_t s_stride) {
+    if (nt != 1) { // not a mat-vec: the gemm, whose results are the same
+        hs_gemm_f16_f16_simd128(n, nr, nt, vx, x_row, vy, y_row, s, s_stride);
+        return;
+    }
+    const uint8_t *x = vx;
+    int r = 0;
+    for (; r + 2 <= nr; r += 2)
+        gemv_f16_rows2(n, (const hs_f16 *)(x + (size_t)r * x_row), (const hs_f16 *)(x + (size_t)(r + 1) * x_row), vy,
+                       &s[r], &s[r + 1]);
+    if (r < nr) hs_vec_dot_f16_simd128(n, &s[r], x + (size_t)r * x_row, vy);
+}
+
 void hs_gemm_f16_f16_simd128(int n, int nr, int nt, const void *vx, size_t x_row, const void *vy, size_t y_row, float *s,
                              size_t s_stride) {
     const uint8_t *x = vx, *y = vy;

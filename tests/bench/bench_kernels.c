@@ -1,7 +1,8 @@
 // Kernel throughput: one 4096 x 4096 mat-vec (like decoding one token; by vec_dot per row, or the
-// table's gemm in 16-row tiles as the matmul calls it) per weight type, with the scalar reference
-// table and with the table in use (the SIMD128 kernels in a -msimd128 build, -mrelaxed-simd for the
-// relaxed ones, patched by wasm/patch-relaxed-simd.mjs; natively both are the reference).
+// table's gemm_rows4 or gemv in 16-row tiles as the matmul calls it) per weight type, with the
+// scalar reference table and with the table in use (the SIMD128 kernels in a -msimd128 build,
+// -mrelaxed-simd for the relaxed ones, patched by wasm/patch-relaxed-simd.mjs; natively both are
+// the reference).
 // Prints GB/s of weight bytes streamed and Gelem/s (multiply-adds), and the time to quantize one
 // 4096-element activation row; asserts nothing. Single-threaded. Arguments, if any, name the types
 // to run (e.g. "Q4_0 Q4_K").
@@ -131,17 +132,18 @@ typedef struct {
     bool rows4; // w interleaved (hs_interleave_rows4): read by gemm_rows4 only
 } kernel_run;
 
-// The gemm the matmul would call for this many tokens (NULL: vec_dot per row and token).
+// The gemm the matmul would call for this many tokens (NULL: vec_dot per row and token); for one
+// token the type's gemv where it has one.
 static hs_gemm_fn gemm_for(const kernel_run *k, int tokens) {
     if (k->rows4) return k->tr->gemm_rows4;
-    return tokens > 1 ? k->tr->gemm : NULL;
+    return tokens > 1 ? k->tr->gemm : k->tr->gemv;
 }
 
 #define PP_TOKENS 16 // activation rows of the prefill measurement
 #define PP_TILE 16   // weight rows per gemm call, as src/matmul.c tiles them
 
 // One mat-vec: every row times one activation row, as the matmul does it: by gemm_rows4 in tiles
-// of PP_TILE rows on interleaved weights, else by vec_dot per row.
+// of PP_TILE rows on interleaved weights or the type's gemv, else by vec_dot per row.
 static void matvec_step(const void *ctx) {
     const kernel_run *k = ctx;
     const hs_gemm_fn gemm = gemm_for(k, 1);

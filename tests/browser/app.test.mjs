@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { startServers, startPlainServer, launchBrowser, openPage, screenshot, devices, MODELS } from './app-harness.mjs';
 import * as app from './app-flows.mjs';
-import { setGgufString } from './app-gguf-patch.mjs';
+import { setGgufString } from '../fixtures/gguf-metadata.mjs';
 import { LOCAL_REPO, LOCAL_FILE, HOSTILE_REPO, HOSTILE_FILE, HOSTILE_NAME, BIG_REPO, BIG_FILE, makeBigModel } from './app-models.mjs';
 
 let servers;

@@ -526,6 +526,21 @@ static void test_gemm(void) {
                         CHECK(out[(size_t)k * s_stride + (size_t)nr] == -777.0f, "%s gemm wrote past row %d",
                               hs_type_get(t)->name, nr);
                     }
+                    // the decode path (one token): vec_dot bit for bit, row by row
+                    if (fast->gemv && nt == 1) {
+                        float got[MAX_ROWS + 1];
+                        got[nr] = -777.0f;
+                        fast->gemv(n, nr, 1, x, x_row, y, y_row, got, 1);
+                        for (int r = 0; r < nr; r++) {
+                            float same;
+                            fast->vec_dot(n, &same, x + (size_t)r * x_row, y);
+                            gemm_checks++;
+                            CHECK(f32_bits(got[r]) == f32_bits(same) || (isnan(got[r]) && isnan(same)),
+                                  "%s gemv %d rows (n=%d, special %d) row %d: %.9g, vec_dot %.9g",
+                                  hs_type_get(t)->name, nr, n, special, r, got[r], same);
+                        }
+                        CHECK(got[nr] == -777.0f, "%s gemv wrote past row %d", hs_type_get(t)->name, nr);
+                    }
                 }
                 static const int shapes4[][2] = {{4, 1}, {8, 1}, {20, 1}, {4, 2}, {16, 5}, {20, 9}};
                 for (size_t si = 0; fast->gemm_rows4 && si < sizeof shapes4 / sizeof shapes4[0]; si++) {

@@ -19,8 +19,12 @@ static double now_seconds(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-// Threads of this process per /proc (Linux); -1 where that is not available.
+// Threads of this process per /proc (Linux); -1 where that is not available, and in WebAssembly,
+// whose threads are Workers started with the program (/proc there is Node's).
 static int process_thread_count(void) {
+#ifdef __EMSCRIPTEN__
+    return -1;
+#else
     FILE *f = fopen("/proc/self/status", "r");
     if (!f) return -1;
     char line[256];
@@ -29,6 +33,7 @@ static int process_thread_count(void) {
         if (sscanf(line, "Threads: %d", &count) == 1) break;
     fclose(f);
     return count;
+#endif
 }
 
 // ---- Each share once, on the right thread ----

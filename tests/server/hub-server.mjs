@@ -22,97 +22,17 @@
 // Matching: on: 'cdn' (default) | 'resolve' | 'tree' | 'any'; path: substring of the path;
 // nth: k or [k, ...] (1-based among the matching requests), from: k (k and later); none: all.
 //
-// Run standalone (also serves the app with COOP/COEP when --app-port is given):
-//   node tests/server/hub-server.mjs --models ../shared/models --port 8081 --app-port 8080 --app-root .
-// Each subfolder of --models becomes the repository local/<folder>; --repo owner/name=DIR adds one.
+// Run standalone: tests/server/hub-cli.mjs. Repository files: hub-repo-files.mjs; what a test can
+// learn from the request log: hub-request-log.mjs.
 import http from 'node:http';
 import { createHash } from 'node:crypto';
-import { open, readdir, readFile, stat } from 'node:fs/promises';
-import { createReadStream } from 'node:fs';
-import { join, resolve as resolvePath } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { createAppServer } from './app-server.mjs';
+import { join } from 'node:path';
+import { PIECE, RepoFile, listDir } from './hub-repo-files.mjs';
 
 const FAKE_COMMIT = '0123456789abcdef0123456789abcdef01234567';
-const PIECE = 64 * 1024;
-const MAX_DIR_DEPTH = 8;
 const EXPOSED = 'Content-Range, Content-Length, ETag, X-Linked-Size, X-Linked-Etag, X-Repo-Commit, Accept-Ranges, Link, X-Error-Code, X-Error-Message';
-const LFS_EXTENSIONS = /\.(gguf|bin|safetensors|pt|onnx|zip|tar|gz)$/i;
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function sha256Hex(data) {
-    return createHash('sha256').update(data).digest('hex');
-}
-
-async function sha256OfFile(path) {
-    const hash = createHash('sha256');
-    for await (const piece of createReadStream(path)) hash.update(piece);
-    return hash.digest('hex');
-}
-
-async function listDir(root, dir = '', depth = 0) {
-    if (depth > MAX_DIR_DEPTH) return [];
-    const out = [];
-    const entries = await readdir(join(root, dir), { withFileTypes: true });
-    for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
-        if (entry.name.startsWith('.')) continue;
-        const rel = dir ? `${dir}/${entry.name}` : entry.name;
-        if (entry.isDirectory()) out.push(...(await listDir(root, rel, depth + 1)));
-        else if (entry.isFile()) out.push(rel);
-    }
-    return out;
-}
-
-/** One file of a repository: bytes on disk or in memory, hashed on first use. */
-class RepoFile {
-    constructor(path, source) {
-        this.path = path;
-        this.source = source; // {file: absolute path} | {bytes: Uint8Array}
-        this.size = source.bytes ? source.bytes.byteLength : undefined;
-        this.sha = source.bytes ? sha256Hex(source.bytes) : undefined;
-        this.gitOid = undefined;
-    }
-
-    async info() {
-        if (this.size === undefined) this.size = (await stat(this.source.file)).size;
-        if (this.sha === undefined) this.sha = await sha256OfFile(this.source.file);
-        if (this.gitOid === undefined) {
-            // The git blob id: of the LFS pointer for LFS files, of the content for the others.
-            const blob = this.isLfs
-                ? new TextEncoder().encode(`version https://git-lfs.github.com/spec/v1\noid sha256:${this.sha}\nsize ${this.size}\n`)
-                : this.source.bytes ?? (await readFile(this.source.file));
-            this.gitOid = createHash('sha1').update(`blob ${blob.byteLength}\0`).update(blob).digest('hex');
-        }
-        return this;
-    }
-
-    get isLfs() {
-        return LFS_EXTENSIONS.test(this.path) || this.size > 10 * 1024 * 1024;
-    }
-
-    /** Yields the bytes start..end (inclusive) in pieces of at most PIECE. */
-    async *read(start, end) {
-        if (this.source.bytes) {
-            for (let at = start; at <= end; at += PIECE) {
-                yield this.source.bytes.subarray(at, Math.min(end + 1, at + PIECE));
-            }
-            return;
-        }
-        const fh = await open(this.source.file, 'r');
-        try {
-            for (let at = start; at <= end;) {
-                const buf = Buffer.allocUnsafe(Math.min(PIECE, end + 1 - at));
-                const { bytesRead } = await fh.read(buf, 0, buf.length, at);
-                if (bytesRead === 0) return;
-                at += bytesRead;
-                yield buf.subarray(0, bytesRead);
-            }
-        } finally {
-            await fh.close();
-        }
-    }
-}
 
 /** Parses a single "bytes=a-b" range against size: {start, end} | 'unsatisfiable' | null (none or unsupported). */
 export function parseRange(header, size) {
@@ -586,101 +506,6 @@ function writeAll(res, piece) {
     });
 }
 
-/** Repositories local/<folder> for each subfolder of dir. */
-export async function reposFromModelsDir(dir) {
-    const repos = {};
-    for (const entry of await readdir(dir, { withFileTypes: true })) {
-        if (entry.isDirectory() && !entry.name.startsWith('.')) repos[`local/${entry.name}`] = resolvePath(dir, entry.name);
-    }
-    return repos;
-}
-
-/** Byte ranges served for one path, from a request log: [{start, end, bytes}]. */
-export function servedRanges(log, pathPart) {
-    const out = [];
-    for (const e of log) {
-        if (e.kind !== 'cdn' || e.method !== 'GET' || !e.path.includes(pathPart) || !e.bytesSent) continue;
-        const m = /bytes=(\d+)-/.exec(e.range ?? '');
-        const start = m && (e.status === 206) ? Number(m[1]) : 0;
-        out.push({ start, end: start + e.bytesSent - 1, bytes: e.bytesSent, status: e.status });
-    }
-    return out;
-}
-
-/** Bytes that were sent more than once for a path (sum over bytes of (times sent - 1)). */
-export function duplicateBytes(log, pathPart) {
-    const ranges = servedRanges(log, pathPart);
-    const points = [];
-    for (const r of ranges) points.push([r.start, 1], [r.end + 1, -1]);
-    points.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-    let depth = 0;
-    let last = 0;
-    let dup = 0;
-    for (const [at, d] of points) {
-        if (depth > 1) dup += (at - last) * (depth - 1);
-        depth += d;
-        last = at;
-    }
-    return dup;
-}
-
-function parseArgs(argv) {
-    const args = { repos: [], host: '127.0.0.1' };
-    for (let i = 0; i < argv.length; i++) {
-        const key = argv[i];
-        const value = () => {
-            if (i + 1 >= argv.length) throw new Error(`${key} needs a value`);
-            return argv[++i];
-        };
-        if (key === '--models') args.models = value();
-        else if (key === '--port') args.port = Number(value());
-        else if (key === '--app-port') args.appPort = Number(value());
-        else if (key === '--app-root') args.appRoot = value();
-        else if (key === '--host') args.host = value();
-        else if (key === '--repo') args.repos.push(value());
-        else if (key === '--help' || key === '-h') args.help = true;
-        else throw new Error(`unknown option ${key}`);
-    }
-    return args;
-}
-
-async function main() {
-    const args = parseArgs(process.argv.slice(2));
-    if (args.help) {
-        console.log('node tests/server/hub-server.mjs [--models DIR] [--repo owner/name=DIR]... [--port 8081] [--app-port 8080 --app-root .] [--host 127.0.0.1]');
-        return;
-    }
-    const servers = [];
-    const repos = args.models ? await reposFromModelsDir(args.models) : {};
-    for (const spec of args.repos) {
-        const eq = spec.indexOf('=');
-        if (eq < 0) throw new Error(`--repo wants owner/name=DIR, got ${spec}`);
-        repos[spec.slice(0, eq)] = resolvePath(spec.slice(eq + 1));
-    }
-    if (Object.keys(repos).length > 0 || args.port !== undefined) {
-        const hub = new HubServer({ repos });
-        await hub.listen({ port: args.port ?? 8081, host: args.host });
-        servers.push(hub);
-        console.log(`Hub server on ${hub.url}: ${Object.keys(repos).join(', ') || 'no repositories'}`);
-    }
-    if (args.appPort !== undefined) {
-        const app = createAppServer({ root: resolvePath(args.appRoot ?? '.') });
-        await app.listen({ port: args.appPort, host: args.host });
-        servers.push(app);
-        console.log(`App server on ${app.url} (root ${resolvePath(args.appRoot ?? '.')}, COOP/COEP on)`);
-    }
-    if (servers.length === 0) throw new Error('nothing to serve: give --models, --repo, --port or --app-port');
-    const stop = async () => {
-        await Promise.all(servers.map((s) => s.close()));
-        process.exit(0);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-}
-
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-    main().catch((err) => {
-        console.error(err.message ?? err);
-        process.exit(1);
-    });
-}
+// Kept importable from here, where the tests have always found them.
+export { servedRanges, duplicateBytes } from './hub-request-log.mjs';
+export { reposFromModelsDir } from './hub-repo-files.mjs';
