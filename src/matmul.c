@@ -71,8 +71,11 @@ static void dot_task(void *arg, int ith, int nth) {
         // serves prefill, and decode goes to the type's gemv where it has one, else vec_dot.
         const hs_quant_traits *q = job->traits[i];
         const hs_gemm_fn gemm = w->rows4 ? q->gemm_rows4 : job->T > 1 ? q->gemm : q->gemv;
-        for (int64_t r0 = lo; r0 < hi; r0 += TILE_ROWS) {
-            const int64_t r1 = r0 + TILE_ROWS < hi ? r0 + TILE_ROWS : hi;
+        // One token has no tokens to share a tile with: its kernel gets the thread's whole range,
+        // along which it can read ahead (see gemv_rows4).
+        const int64_t tile = job->T == 1 && gemm ? hi - lo : TILE_ROWS;
+        for (int64_t r0 = lo; r0 < hi; r0 += tile) {
+            const int64_t r1 = r0 + tile < hi ? r0 + tile : hi;
             if (gemm) {
                 gemm(job->K, (int)(r1 - r0), job->T, (const uint8_t *)w->data + (size_t)r0 * w->row_bytes, w->row_bytes,
                      act, act_row, y + r0, (size_t)rows);

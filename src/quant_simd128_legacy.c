@@ -347,6 +347,14 @@ static float reference_rows4(int n, const uint8_t *x, size_t x_row, int r, const
     return s;
 }
 
+// Decode streams the weights from DRAM, which the hardware prefetchers follow only within a 4 KiB
+// page, and WebAssembly has no prefetch instruction. So gemv_rows4 loads two bytes 16 KiB ahead
+// of where it reads at each step and keeps computing while those lines arrive. Measured on a
+// 4096 x 65536 mat-vec in Node, out of DRAM: Q4_0 3.0-3.8 -> 4.4 GB/s, Q8_0 4.6 -> 6.0; from L2
+// no change. The bytes go into touch_sink so that the loads are not dropped as dead code.
+#define TOUCH_AHEAD 16384
+static volatile uint32_t touch_sink;
+
 // One activation row (decode) on interleaved rows: four weight rows at a time, lane r holding
 // row r's running sum, reading the group's bytes in order. Each block's four integer dots are
 // reduced into one i32x4 (lane = row) and meet the four rows' scales at once, with the
@@ -357,6 +365,8 @@ static float reference_rows4(int n, const uint8_t *x, size_t x_row, int r, const
 static inline __attribute__((always_inline)) void gemv_rows4(int n, int nr, const uint8_t *x, size_t x_row,
                                                               const uint8_t *y, float *s, const block_format f) {
     const int nb = n / 32;
+    const uint8_t *last = x + (size_t)nr * x_row - 1; // the last byte the touches may read
+    uint32_t touched = 0;
     for (int r0 = 0; r0 < nr; r0 += 4) {
         const uint8_t *xr[4]; // block 0 of each row; block b is 4 * b blocks further
         for (int r = 0; r < 4; r++) xr[r] = block_at(x, x_row, r0 + r, 0, f.x_block, true);
@@ -365,6 +375,12 @@ static inline __attribute__((always_inline)) void gemv_rows4(int n, int nr, cons
             const uint8_t *yb = y + (size_t)b * f.y_block;
             const int8_t *a = (const int8_t *)(yb + f.y_quants);
             const size_t xo = (size_t)b * 4 * f.x_block;
+            // two bytes 40 apart per step of four blocks (72 bytes for Q4_0, 136 for Q8_0): more
+            // touches measured slower, the prefetchers fetching line pairs; never past our rows
+            for (size_t o = 0; o <= 40; o += 40) {
+                const uint8_t *ahead = xr[0] + xo + TOUCH_AHEAD + o;
+                touched += *(ahead < last ? ahead : last);
+            }
             v128_t d0 = decoded_dot(f.decode(xr[0] + xo), a, f.kind), d1 = decoded_dot(f.decode(xr[1] + xo), a, f.kind);
             v128_t d2 = decoded_dot(f.decode(xr[2] + xo), a, f.kind), d3 = decoded_dot(f.decode(xr[3] + xo), a, f.kind);
             if (CODES_UNSIGNED && f.offset) {
@@ -391,6 +407,7 @@ static inline __attribute__((always_inline)) void gemv_rows4(int n, int nr, cons
             wasm_v128_store(s + r0, acc);
         }
     }
+    touch_sink += touched;
 }
 
 // Several activation rows (prefill), on rows one after the other or interleaved (rows4). Blocks

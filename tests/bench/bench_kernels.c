@@ -1,5 +1,5 @@
 // Kernel throughput: one 4096 x 4096 mat-vec (like decoding one token; by vec_dot per row, or the
-// table's gemm_rows4 or gemv in 16-row tiles as the matmul calls it) per weight type, with the
+// table's gemm_rows4 or gemv as the matmul calls it) per weight type, with the
 // scalar reference table and with the table in use (the SIMD128 kernels in a -msimd128 build,
 // -mrelaxed-simd for the relaxed ones, patched by wasm/patch-relaxed-simd.mjs; natively both are
 // the reference).
@@ -142,19 +142,17 @@ static hs_gemm_fn gemm_for(const kernel_run *k, int tokens) {
 #define PP_TOKENS 16 // activation rows of the prefill measurement
 #define PP_TILE 16   // weight rows per gemm call, as src/matmul.c tiles them
 
-// One mat-vec: every row times one activation row, as the matmul does it: by gemm_rows4 in tiles
-// of PP_TILE rows on interleaved weights or the type's gemv, else by vec_dot per row.
+// One mat-vec: every row times one activation row, as the matmul does it on one thread: by
+// gemm_rows4 on interleaved weights or by the type's gemv, over all rows in one call, else by
+// vec_dot per row.
 static void matvec_step(const void *ctx) {
     const kernel_run *k = ctx;
     const hs_gemm_fn gemm = gemm_for(k, 1);
-    for (int r0 = 0; r0 < ROWS; r0 += PP_TILE) {
-        const uint8_t *wt = k->w + (size_t)r0 * k->row_bytes;
-        if (gemm) {
-            gemm(COLS, PP_TILE, 1, wt, k->row_bytes, k->act, 0, k->out + r0, ROWS);
-            continue;
-        }
-        for (int r = 0; r < PP_TILE; r++) k->tr->vec_dot(COLS, &k->out[r0 + r], wt + (size_t)r * k->row_bytes, k->act);
+    if (gemm) {
+        gemm(COLS, ROWS, 1, k->w, k->row_bytes, k->act, 0, k->out, ROWS);
+        return;
     }
+    for (int r = 0; r < ROWS; r++) k->tr->vec_dot(COLS, &k->out[r], k->w + (size_t)r * k->row_bytes, k->act);
 }
 
 // Seconds per mat-vec.
