@@ -21,12 +21,16 @@ export function benchTokens(count, nVocab) {
     return tokens;
 }
 
-/** @returns {{ppTokS: number, tgTokS: number}} medians over `reps` timed passes */
-export function measureSpeed(core, { pp, tg, reps }) {
+/**
+ * onTimed, if given, is called once the warm-up pass is done, before the timed passes.
+ * @returns {{ppTokS: number, tgTokS: number}} medians over `reps` timed passes
+ */
+export function measureSpeed(core, { pp, tg, reps, onTimed }) {
     const tokens = benchTokens(pp, core.nVocab);
     const ppRate = [];
     const tgRate = [];
     for (let rep = -1; rep < reps; rep++) {
+        if (rep === 0) onTimed?.();
         core.kvTruncate(0);
         const t0 = performance.now();
         core.eval(tokens);

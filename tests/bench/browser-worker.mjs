@@ -30,7 +30,8 @@ async function bench({ url, threads, ctx, pp, tg, reps, simd = 'auto' }) {
         core.loadEnd();
         const t2 = performance.now();
         if (pp + tg > core.nCtx) throw new Error(`pp ${pp} + tg ${tg} exceed the context ${core.nCtx}`);
-        const { ppTokS, tgTokS } = measureSpeed(core, { pp, tg, reps });
+        // The page relays this to the bench, which stops sampling memory for the timed passes.
+        const { ppTokS, tgTokS } = measureSpeed(core, { pp, tg, reps, onTimed: () => self.postMessage({ phase: 'timed' }) });
         const info = core.info();
         return {
             type: info.type, threads: info.n_threads, variant: core.variant, simd: core.simd, n_ctx: core.nCtx,

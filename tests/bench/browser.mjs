@@ -8,10 +8,11 @@
 //
 // pp/tg tok/s: medians over reps, timed in the worker after one untimed warm-up pass (as
 // `hearth bench`). load_ms: model fetch + write + loadEnd (init_ms: engine/module creation, apart).
-// peak_pss_mb: the peak, during load and run, of the summed PSS (/proc/PID/smaps_rollup) of the
-// launched browser process and its descendants, minus that sum on the fresh page before the load,
-// once it has settled: each new page also starts Chromium's own UI renderer (--top-chrome-webui),
-// which grows by ~35 MB in the first second, and a baseline taken earlier counted that as ours.
+// peak_pss_mb: the peak of the summed PSS (/proc/PID/smaps_rollup) of the launched browser process
+// and its descendants, sampled every 200 ms during load and the warm-up pass and once after the
+// timed passes, minus that sum on the fresh page before the load, once it has settled: each new
+// page also starts Chromium's own UI renderer (--top-chrome-webui), which grows by ~35 MB in the
+// first second, and a baseline taken earlier counted that as ours.
 // --simd auto|relaxed|simd128[,...]: which builds (auto: relaxed SIMD where Chromium has it).
 // foreign_cores: CPU other processes used during the configuration; above --max-foreign it is redone.
 import { chromium } from 'playwright-core';
@@ -91,11 +92,14 @@ async function settledPss() {
     return last;
 }
 
+// Samples every ms until pause() (one last sample then); stop() takes a final sample and returns
+// the peak.
 function peakSampler(ms) {
     let peak = browserTreePss();
     const tick = () => { peak = Math.max(peak, browserTreePss()); };
-    const timer = setInterval(tick, ms);
-    return () => { clearInterval(timer); tick(); return peak; };
+    let timer = setInterval(tick, ms);
+    const pause = () => { if (timer) { clearInterval(timer); timer = null; tick(); } };
+    return { pause, stop: () => { pause(); tick(); return peak; } };
 }
 
 // ---- one configuration ----
@@ -113,20 +117,29 @@ async function runOne(browser, app, modelUrl, options) {
         const log = [];
         page.on('console', (msg) => log.push(`[${msg.type()}] ${msg.text()}`));
         page.on('pageerror', (err) => log.push(`[pageerror] ${err.message}`));
+        // Sampling PSS walks the renderer's page tables: during 2-thread timed passes it cost 6 % of
+        // prefill and 10-15 % of decode speed. The peak comes in load and the warm-up pass (the
+        // timed passes allocate nothing), so sampling pauses for them.
+        let sampler = null;
+        await page.exposeFunction('hearthBenchPhase', (phase) => { if (phase === 'timed') sampler?.pause(); });
         await page.goto(app.url + PAGE);
         const before = await settledPss();
-        const stop = peakSampler(200);
+        sampler = peakSampler(200);
         const cpu0 = cpuTicks();
         let out;
         try {
             out = await withTimeout(page.evaluate((o) => new Promise((done) => {
                 const worker = new Worker('/tests/bench/browser-worker.mjs', { type: 'module' });
-                worker.onmessage = ({ data }) => { worker.terminate(); done(data); };
+                worker.onmessage = ({ data }) => {
+                    if (data.phase) { window.hearthBenchPhase(data.phase); return; }
+                    worker.terminate();
+                    done(data);
+                };
                 worker.onerror = (e) => { worker.terminate(); done({ error: `worker: ${e.message}` }); };
                 worker.postMessage(o);
             }), { ...options, url: modelUrl }), options.timeout * 1e3, modelUrl);
         } finally {
-            out = { ...out, peak: stop(), foreign: foreignCores(cpu0, cpuTicks()) };
+            out = { ...out, peak: sampler.stop(), foreign: foreignCores(cpu0, cpuTicks()) };
         }
         if (out.error) throw new Error(`${out.error}\n${log.join('\n')}`);
         return { ...out.result, peak_pss_mb: (out.peak - before) / MB, base_pss_mb: before / MB, foreign_cores: out.foreign };
