@@ -363,11 +363,33 @@ static volatile uint32_t touch_sink;
 // block is read once for the four rows, and no row needs a horizontal sum of its own. (On rows one
 // after the other the same loop reads four streams at once, which the prefetchers do not follow:
 // Q8_0 fell to a third from DRAM. There vec_dot runs row by row.)
+// What gemv_rows4 needs of each activation block whatever the weight rows: its scale d (and Q8_1's
+// s) converted, and the offset formats' overcount, worked out once per call rather than once per
+// group of four rows. Up to GEMV_MAX_BLOCKS blocks (rows of 16384 elements; 12 KiB of stack);
+// wider rows work them out per group.
+#define GEMV_MAX_BLOCKS 512
+typedef struct {
+    v128_t overcount;
+    float d, s;
+} act_block;
+
+static inline act_block activation_block(const uint8_t *yb, const block_format *f) {
+    act_block ab;
+    const int8_t *a = (const int8_t *)(yb + f->y_quants);
+    ab.overcount = CODES_UNSIGNED && f->offset ? offset_dot(a, f->offset) : wasm_i32x4_const_splat(0);
+    ab.d = hs_simd128_f16_to_f32(((const hs_f16 *)yb)[0]); // exact, inf too
+    ab.s = f->with_min ? hs_simd128_f16_to_f32(((const hs_f16 *)yb)[1]) : 0.0f;
+    return ab;
+}
+
 static inline __attribute__((always_inline)) void gemv_rows4(int n, int nr, const uint8_t *x, size_t x_row,
                                                               const uint8_t *y, float *s, const block_format f) {
     const int nb = n / 32;
     const uint8_t *last = x + (size_t)nr * x_row - 1; // the last byte the touches may read
     uint32_t touched = 0;
+    act_block acts[GEMV_MAX_BLOCKS];
+    const bool precomputed = nb <= GEMV_MAX_BLOCKS;
+    for (int b = 0; precomputed && b < nb; b++) acts[b] = activation_block(y + (size_t)b * f.y_block, &f);
     for (int r0 = 0; r0 < nr; r0 += 4) {
         const uint8_t *xr[4]; // block 0 of each row; block b is 4 * b blocks further
         for (int r = 0; r < 4; r++) xr[r] = block_at(x, x_row, r0 + r, 0, f.x_block, true);
@@ -375,6 +397,7 @@ static inline __attribute__((always_inline)) void gemv_rows4(int n, int nr, cons
         for (int b = 0; b < nb; b++) {
             const uint8_t *yb = y + (size_t)b * f.y_block;
             const int8_t *a = (const int8_t *)(yb + f.y_quants);
+            const act_block ab = precomputed ? acts[b] : activation_block(yb, &f);
             const size_t xo = (size_t)b * 4 * f.x_block;
             // two bytes 40 apart per step of four blocks (72 bytes for Q4_0, 136 for Q8_0): more
             // touches measured slower, the prefetchers fetching line pairs; never past our rows
@@ -385,20 +408,18 @@ static inline __attribute__((always_inline)) void gemv_rows4(int n, int nr, cons
             v128_t d0 = decoded_dot(f.decode(xr[0] + xo), a, f.kind), d1 = decoded_dot(f.decode(xr[1] + xo), a, f.kind);
             v128_t d2 = decoded_dot(f.decode(xr[2] + xo), a, f.kind), d3 = decoded_dot(f.decode(xr[3] + xo), a, f.kind);
             if (CODES_UNSIGNED && f.offset) {
-                const v128_t overcount = offset_dot(a, f.offset);
-                d0 = wasm_i32x4_sub(d0, overcount);
-                d1 = wasm_i32x4_sub(d1, overcount);
-                d2 = wasm_i32x4_sub(d2, overcount);
-                d3 = wasm_i32x4_sub(d3, overcount);
+                d0 = wasm_i32x4_sub(d0, ab.overcount);
+                d1 = wasm_i32x4_sub(d1, ab.overcount);
+                d2 = wasm_i32x4_sub(d2, ab.overcount);
+                d3 = wasm_i32x4_sub(d3, ab.overcount);
             }
             const v128_t isum = wasm_f32x4_convert_i32x4(hs_simd128_sum4_i32x4(d0, d1, d2, d3));
             const v128_t dx = gather4_f16(xr, xo, &probe);
-            const v128_t dy = wasm_f32x4_splat(hs_simd128_f16_to_f32(((const hs_f16 *)yb)[0])); // exact, inf too
+            const v128_t dy = wasm_f32x4_splat(ab.d);
             v128_t term = f.int_first ? wasm_f32x4_mul(wasm_f32x4_mul(isum, dx), dy) : wasm_f32x4_mul(wasm_f32x4_mul(dx, dy), isum);
             if (f.with_min) {
                 const v128_t mx = gather4_f16(xr, xo + 2, &probe);
-                const v128_t sy = wasm_f32x4_splat(hs_simd128_f16_to_f32(((const hs_f16 *)yb)[1]));
-                term = wasm_f32x4_add(term, wasm_f32x4_mul(mx, sy));
+                term = wasm_f32x4_add(term, wasm_f32x4_mul(mx, wasm_f32x4_splat(ab.s)));
             }
             acc = wasm_f32x4_add(acc, term);
         }
