@@ -232,6 +232,32 @@ static void gemv_f16_rows2(int n, const hs_f16 *x0, const hs_f16 *x1, const hs_f
     *s1 = finish_row(n, i, acc1, wasm_u16x8_max(probe1, probe_y), x1, y);
 }
 
+// Rows up to this long get the activation converted once per call, as vec_dot's split halves (n / 4
+// vectors: 64 KiB of stack at most); longer rows share the conversions between two rows only.
+#define GEMV_F16_MAX 16384
+
+// gemv_f16_rows2 with the activation's 16-element chunks already split and converted: ya holds
+// ye0, yo0, ye1, yo1 per chunk (then ye0, yo0 of an 8-element tail), probe_y its exponent probe.
+static void gemv_f16_rows2_converted(int n, const hs_f16 *x0, const hs_f16 *x1, const hs_f16 *y, const v128_t *ya,
+                                     v128_t probe_y, float *s0, float *s1) {
+    v128_t acc0[4], acc1[4];
+    for (int k = 0; k < 4; k++) acc0[k] = acc1[k] = wasm_f32x4_const_splat(0.0f);
+    v128_t probe0 = wasm_i16x8_const_splat(0), probe1 = probe0;
+    int i = 0;
+    for (; i + 16 <= n; i += 16, ya += 4) {
+        f16x8_row_fma(&acc0[0], &probe0, x0 + i, ya[0], ya[1]);
+        f16x8_row_fma(&acc0[2], &probe0, x0 + i + 8, ya[2], ya[3]);
+        f16x8_row_fma(&acc1[0], &probe1, x1 + i, ya[0], ya[1]);
+        f16x8_row_fma(&acc1[2], &probe1, x1 + i + 8, ya[2], ya[3]);
+    }
+    for (; i + 8 <= n; i += 8) {
+        f16x8_row_fma(&acc0[0], &probe0, x0 + i, ya[0], ya[1]);
+        f16x8_row_fma(&acc1[0], &probe1, x1 + i, ya[0], ya[1]);
+    }
+    *s0 = finish_row(n, i, acc0, wasm_u16x8_max(probe0, probe_y), x0, y);
+    *s1 = finish_row(n, i, acc1, wasm_u16x8_max(probe1, probe_y), x1, y);
+}
+
 void hs_gemv_f16_f16_simd128(int n, int nr, int nt, const void *vx, size_t x_row, const void *vy, size_t y_row, float *s,
                              size_t s_stride) {
     if (nt != 1) { // not a mat-vec: the gemm, whose results are the same
@@ -239,9 +265,22 @@ void hs_gemv_f16_f16_simd128(int n, int nr, int nt, const void *vx, size_t x_row
         return;
     }
     const uint8_t *x = vx;
+    const hs_f16 *y = vy;
     int r = 0;
+    if (n <= GEMV_F16_MAX && nr >= 2) {
+        v128_t ya[GEMV_F16_MAX / 4], probe_y = wasm_i16x8_const_splat(0);
+        int i = 0, k = 0;
+        for (; i + 8 <= n; i += 8, k += 2) { // the 16-element chunks' halves, then a tail of 8
+            const v128_t h = wasm_v128_load(y + i);
+            probe_y = wasm_u16x8_max(probe_y, exponent_probe(h));
+            f16x8_to_split_f32(h, &ya[k], &ya[k + 1]);
+        }
+        for (; r + 2 <= nr; r += 2)
+            gemv_f16_rows2_converted(n, (const hs_f16 *)(x + (size_t)r * x_row),
+                                     (const hs_f16 *)(x + (size_t)(r + 1) * x_row), y, ya, probe_y, &s[r], &s[r + 1]);
+    }
     for (; r + 2 <= nr; r += 2)
-        gemv_f16_rows2(n, (const hs_f16 *)(x + (size_t)r * x_row), (const hs_f16 *)(x + (size_t)(r + 1) * x_row), vy,
+        gemv_f16_rows2(n, (const hs_f16 *)(x + (size_t)r * x_row), (const hs_f16 *)(x + (size_t)(r + 1) * x_row), y,
                        &s[r], &s[r + 1]);
     if (r < nr) hs_vec_dot_f16_simd128(n, &s[r], x + (size_t)r * x_row, vy);
 }
