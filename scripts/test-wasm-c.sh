@@ -3,9 +3,9 @@
 # once per SIMD flavour of the browser builds:
 #   simd128 (-msimd128): every test;
 #   relaxed (-msimd128 -mrelaxed-simd, patched by wasm/patch-relaxed-simd.mjs): the tests of the
-#   kernels and of the engine's results against llama.cpp's;
-#   pthreads (-msimd128 -pthread, as the threaded browser build): the thread pool's test. Node 20 runs relaxed SIMD behind a
-#   flag, and only its optimising compiler gets the i8 dot product right, hence --no-liftoff.
+#   kernels and of the engine's results against llama.cpp's. Node 20 runs relaxed SIMD behind a
+#   flag, and only its optimising compiler gets the i8 dot product right, hence --no-liftoff;
+#   pthreads (-msimd128 -pthread, as the threaded browser build): the thread pool's test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export SHARED_DIR="${SHARED_DIR:-$(cd .. && pwd)/shared}"

@@ -2,9 +2,10 @@
 // primitive. A Linux futex natively; memory.atomic.wait32/notify in a threaded WebAssembly build
 // (Atomics.wait under the hood), which Chromium lets a Worker block on.
 //
-// Why not a mutex and condition variable: in the browser each of their waits and wake-ups is
-// several atomic waits and notifies, and one pool round trip measured 62 us in V8 against 25 us
-// for one wait and one notify each way (1.8 us natively). A decoded token makes ~60 round trips.
+// Why not a mutex and condition variable: a thread can watch a plain word for a while before it
+// sleeps on it (src/threadpool.c), which a condition variable does not allow; and each of its
+// waits and wake-ups is several atomic operations. (Alone, the change of primitive measured the
+// same 60-67 us per pool round trip in V8 on a noisy 2-core VM; the watching is what helped.)
 #ifndef HEARTH_FUTEX_H
 #define HEARTH_FUTEX_H
 

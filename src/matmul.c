@@ -62,14 +62,14 @@ static void dot_task(void *arg, int ith, int nth) {
             hi &= ~(int64_t)3;
         }
         if (lo >= hi) continue;
-        const hs_vec_dot_fn vec_dot = job->traits[i]->vec_dot;
+        const hs_quant_traits *q = job->traits[i];
+        const hs_vec_dot_fn vec_dot = q->vec_dot;
         const int a = job->weight_act[i];
         const uint8_t *act = job->act[a];
         const size_t act_row = job->act_row[a];
         float *y = job->ys[i];
         // Interleaved weights are read only by their gemm, one token included; otherwise the gemm
         // serves prefill, and decode goes to the type's gemv where it has one, else vec_dot.
-        const hs_quant_traits *q = job->traits[i];
         const hs_gemm_fn gemm = w->rows4 ? q->gemm_rows4 : job->T > 1 ? q->gemm : q->gemv;
         // One token has no tokens to share a tile with: its kernel gets the thread's whole range,
         // along which it can read ahead (see gemv_rows4).

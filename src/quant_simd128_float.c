@@ -14,6 +14,8 @@
 
 #include "quant_simd128.h"
 
+#include <stdlib.h>
+
 // The final sum of the four accumulators every dot product here keeps (the F16 gemm too, so that
 // its results are vec_dot's).
 static inline float sum_accumulators(v128_t acc0, v128_t acc1, v128_t acc2, v128_t acc3) {
@@ -177,10 +179,11 @@ static void gemm_f16_tile(int n, int nr, int nt, const uint8_t *x, size_t x_row,
 
 // ---- F16 mat-vec (decode) ----
 //
-// One token: vec_dot per row converts the activation again for every row, half its work. Two rows
-// at a time share those conversions (more rows would spill the 16 SIMD registers V8 uses on x86);
-// each row keeps vec_dot's four accumulators, lanes, products and order, so each result is
-// vec_dot's bit for bit, an inf or NaN row included (rerun by the reference, as vec_dot does).
+// One token: vec_dot per row converts the activation again for every row, half its work. Here it
+// is converted once per call, and rows go two at a time against it (more would spill the 16 SIMD
+// registers V8 uses on x86); each row keeps vec_dot's four accumulators, lanes, products and
+// order, so each result is vec_dot's bit for bit, an inf or NaN row included (rerun by the
+// reference, as vec_dot does).
 
 // acc[0..1] += x * y for eight F16 weights at x and the activation's split halves ye, yo.
 static inline void f16x8_row_fma(v128_t *acc, v128_t *probe, const hs_f16 *x, v128_t ye, v128_t yo) {
@@ -203,43 +206,14 @@ static float finish_row(int n, int i, const v128_t *acc, v128_t probe, const hs_
     return sum;
 }
 
-static void gemv_f16_rows2(int n, const hs_f16 *x0, const hs_f16 *x1, const hs_f16 *y, float *s0, float *s1) {
-    v128_t acc0[4], acc1[4];
-    for (int k = 0; k < 4; k++) acc0[k] = acc1[k] = wasm_f32x4_const_splat(0.0f);
-    v128_t probe_y = wasm_i16x8_const_splat(0), probe0 = probe_y, probe1 = probe_y;
-    int i = 0;
-    for (; i + 16 <= n; i += 16) {
-        const v128_t y0 = wasm_v128_load(y + i), y1 = wasm_v128_load(y + i + 8);
-        probe_y = wasm_u16x8_max(probe_y, wasm_u16x8_max(exponent_probe(y0), exponent_probe(y1)));
-        v128_t ye0, yo0, ye1, yo1;
-        f16x8_to_split_f32(y0, &ye0, &yo0);
-        f16x8_to_split_f32(y1, &ye1, &yo1);
-        f16x8_row_fma(&acc0[0], &probe0, x0 + i, ye0, yo0);
-        f16x8_row_fma(&acc0[2], &probe0, x0 + i + 8, ye1, yo1);
-        f16x8_row_fma(&acc1[0], &probe1, x1 + i, ye0, yo0);
-        f16x8_row_fma(&acc1[2], &probe1, x1 + i + 8, ye1, yo1);
-    }
-    for (; i + 8 <= n; i += 8) {
-        const v128_t y0 = wasm_v128_load(y + i);
-        probe_y = wasm_u16x8_max(probe_y, exponent_probe(y0));
-        v128_t ye0, yo0;
-        f16x8_to_split_f32(y0, &ye0, &yo0);
-        f16x8_row_fma(&acc0[0], &probe0, x0 + i, ye0, yo0);
-        f16x8_row_fma(&acc1[0], &probe1, x1 + i, ye0, yo0);
-    }
-    // vec_dot's one probe is the maximum over both operands: the same test split in two
-    *s0 = finish_row(n, i, acc0, wasm_u16x8_max(probe0, probe_y), x0, y);
-    *s1 = finish_row(n, i, acc1, wasm_u16x8_max(probe1, probe_y), x1, y);
-}
+// Rows up to this long keep the converted activation on the stack (n / 4 vectors, 64 KiB at most);
+// longer ones on the heap.
+#define GEMV_F16_STACK 16384
 
-// Rows up to this long get the activation converted once per call, as vec_dot's split halves (n / 4
-// vectors: 64 KiB of stack at most); longer rows share the conversions between two rows only.
-#define GEMV_F16_MAX 16384
-
-// gemv_f16_rows2 with the activation's 16-element chunks already split and converted: ya holds
-// ye0, yo0, ye1, yo1 per chunk (then ye0, yo0 of an 8-element tail), probe_y its exponent probe.
-static void gemv_f16_rows2_converted(int n, const hs_f16 *x0, const hs_f16 *x1, const hs_f16 *y, const v128_t *ya,
-                                     v128_t probe_y, float *s0, float *s1) {
+// Two rows against the activation's 16-element chunks, split and converted: ya holds ye0, yo0,
+// ye1, yo1 per chunk (then ye0, yo0 of an 8-element tail), probe_y its exponent probe.
+static void gemv_f16_rows2(int n, const hs_f16 *x0, const hs_f16 *x1, const hs_f16 *y, const v128_t *ya, v128_t probe_y,
+                           float *s0, float *s1) {
     v128_t acc0[4], acc1[4];
     for (int k = 0; k < 4; k++) acc0[k] = acc1[k] = wasm_f32x4_const_splat(0.0f);
     v128_t probe0 = wasm_i16x8_const_splat(0), probe1 = probe0;
@@ -266,23 +240,24 @@ void hs_gemv_f16_f16_simd128(int n, int nr, int nt, const void *vx, size_t x_row
     }
     const uint8_t *x = vx;
     const hs_f16 *y = vy;
-    int r = 0;
-    if (n <= GEMV_F16_MAX && nr >= 2) {
-        v128_t ya[GEMV_F16_MAX / 4], probe_y = wasm_i16x8_const_splat(0);
-        int i = 0, k = 0;
-        for (; i + 8 <= n; i += 8, k += 2) { // the 16-element chunks' halves, then a tail of 8
-            const v128_t h = wasm_v128_load(y + i);
-            probe_y = wasm_u16x8_max(probe_y, exponent_probe(h));
-            f16x8_to_split_f32(h, &ya[k], &ya[k + 1]);
-        }
-        for (; r + 2 <= nr; r += 2)
-            gemv_f16_rows2_converted(n, (const hs_f16 *)(x + (size_t)r * x_row),
-                                     (const hs_f16 *)(x + (size_t)(r + 1) * x_row), y, ya, probe_y, &s[r], &s[r + 1]);
+    v128_t on_stack[GEMV_F16_STACK / 4];
+    v128_t *ya = nr < 2 ? NULL : n <= GEMV_F16_STACK ? on_stack : aligned_alloc(16, (size_t)(n / 4 + 1) * sizeof(v128_t));
+    if (!ya) { // one row, or no room for the converted activation: vec_dot, row by row
+        for (int r = 0; r < nr; r++) hs_vec_dot_f16_simd128(n, &s[r], x + (size_t)r * x_row, vy);
+        return;
     }
+    v128_t probe_y = wasm_i16x8_const_splat(0);
+    for (int i = 0, k = 0; i + 8 <= n; i += 8, k += 2) { // the 16-element chunks' halves, then a tail of 8
+        const v128_t h = wasm_v128_load(y + i);
+        probe_y = wasm_u16x8_max(probe_y, exponent_probe(h));
+        f16x8_to_split_f32(h, &ya[k], &ya[k + 1]);
+    }
+    int r = 0;
     for (; r + 2 <= nr; r += 2)
-        gemv_f16_rows2(n, (const hs_f16 *)(x + (size_t)r * x_row), (const hs_f16 *)(x + (size_t)(r + 1) * x_row), y,
-                       &s[r], &s[r + 1]);
+        gemv_f16_rows2(n, (const hs_f16 *)(x + (size_t)r * x_row), (const hs_f16 *)(x + (size_t)(r + 1) * x_row), y, ya,
+                       probe_y, &s[r], &s[r + 1]);
     if (r < nr) hs_vec_dot_f16_simd128(n, &s[r], x + (size_t)r * x_row, vy);
+    if (ya != on_stack) free(ya);
 }
 
 void hs_gemm_f16_f16_simd128(int n, int nr, int nt, const void *vx, size_t x_row, const void *vy, size_t y_row, float *s,

@@ -356,16 +356,9 @@ static float reference_rows4(int n, const uint8_t *x, size_t x_row, int r, const
 #define TOUCH_AHEAD 16384
 static volatile uint32_t touch_sink;
 
-// One activation row (decode) on interleaved rows: four weight rows at a time, lane r holding
-// row r's running sum, reading the group's bytes in order. Each block's four integer dots are
-// reduced into one i32x4 (lane = row) and meet the four rows' scales at once, with the
-// reference's float operations in its order: bit for bit the reference's result. The activation
-// block is read once for the four rows, and no row needs a horizontal sum of its own. (On rows one
-// after the other the same loop reads four streams at once, which the prefetchers do not follow:
-// Q8_0 fell to a third from DRAM. There vec_dot runs row by row.)
 // What gemv_rows4 needs of each activation block whatever the weight rows: its scale d (and Q8_1's
 // s) converted, and the offset formats' overcount, worked out once per call rather than once per
-// group of four rows. Up to GEMV_MAX_BLOCKS blocks (rows of 16384 elements; 12 KiB of stack);
+// group of four rows. Up to GEMV_MAX_BLOCKS blocks (rows of 16384 elements; 16 KiB of stack);
 // wider rows work them out per group.
 #define GEMV_MAX_BLOCKS 512
 typedef struct {
@@ -382,6 +375,13 @@ static inline act_block activation_block(const uint8_t *yb, const block_format *
     return ab;
 }
 
+// One activation row (decode) on interleaved rows: four weight rows at a time, lane r holding
+// row r's running sum, reading the group's bytes in order. Each block's four integer dots are
+// reduced into one i32x4 (lane = row) and meet the four rows' scales at once, with the
+// reference's float operations in its order: bit for bit the reference's result. The activation
+// block is read once for the four rows, and no row needs a horizontal sum of its own. (On rows one
+// after the other the same loop reads four streams at once, which the prefetchers do not follow:
+// Q8_0 fell to a third from DRAM. There vec_dot runs row by row.)
 static inline __attribute__((always_inline)) void gemv_rows4(int n, int nr, const uint8_t *x, size_t x_row,
                                                               const uint8_t *y, float *s, const block_format f) {
     const int nb = n / 32;

@@ -142,7 +142,7 @@ hs_threadpool *hs_threadpool_create(int n_threads) {
         if (pthread_create(&pool->threads[i], NULL, worker_main, &pool->slots[i]) != 0) break;
         pool->n_workers++;
     }
-    // Workers read these only after the first run's release, which orders the writes.
+    // Workers read it only after the first run's release, which orders this write.
     pool->n_threads = pool->n_workers + 1;
     return pool;
 }
