@@ -103,6 +103,8 @@ test('desktop: local Hub model, download, chat, stop, follow-up, new chat; kept 
         await app.waitForApp(page);
         await app.openPanelIfCollapsed(page);
         await page.locator('#conversation-list button', { hasText: 'Once upon a time' }).first().click();
+        // Opening reads the conversation from IndexedDB, then shows all its messages at once.
+        await page.waitForFunction(() => document.querySelectorAll('#messages .message').length > 0);
         assert.equal(await page.locator('#messages .message').count(), 8, 'the conversation survived the reload');
 
         // Network cut: the service worker serves the app, the engine its cached model.
