@@ -258,21 +258,19 @@ static inline chunk_k4 decode_chunk_k4(const uint8_t *qs, bool five_bits, v128_t
 }
 
 // The chunk's integer dot with its 64 activations, each sub-block's sum times its scale.
-// Under relaxed SIMD the codes (0..15 / 0..31) are the u7 operand of one i8 dot per 16 elements,
-// which gives each 32-element sub-block's sum in i32 lanes; those are scaled by an i32 multiply.
+// Under relaxed SIMD the codes (0..15 / 0..31) are the u7 operand of an i8 dot into i16 pairs
+// (|two such sums| <= 15872 as above), which meets the scale in one i32x4.dot_i16x8.
 static inline v128_t chunk_dot_k4(const chunk_k4 *w, const int8_t *a, const int16_t *sc2) {
 #ifdef __wasm_relaxed_simd__
-    const v128_t zero = wasm_i32x4_const_splat(0);
-    const v128_t s_lo = hs_relaxed_dot_i8_u7_add(wasm_v128_load(a + 16), w->lo1,
-                                                 hs_relaxed_dot_i8_u7_add(wasm_v128_load(a), w->lo0, zero));
-    const v128_t s_hi = hs_relaxed_dot_i8_u7_add(wasm_v128_load(a + 48), w->hi1,
-                                                 hs_relaxed_dot_i8_u7_add(wasm_v128_load(a + 32), w->hi0, zero));
-    return wasm_i32x4_add(wasm_i32x4_mul(s_lo, wasm_i32x4_splat(sc2[0])), wasm_i32x4_mul(s_hi, wasm_i32x4_splat(sc2[1])));
+    const v128_t p_lo = wasm_i16x8_add(hs_relaxed_dot_i8_u7_i16(wasm_v128_load(a), w->lo0),
+                                       hs_relaxed_dot_i8_u7_i16(wasm_v128_load(a + 16), w->lo1));
+    const v128_t p_hi = wasm_i16x8_add(hs_relaxed_dot_i8_u7_i16(wasm_v128_load(a + 32), w->hi0),
+                                       hs_relaxed_dot_i8_u7_i16(wasm_v128_load(a + 48), w->hi1));
 #else
     const v128_t p_lo = mul_add_pair(w->lo0, wasm_v128_load(a), w->lo1, wasm_v128_load(a + 16));
     const v128_t p_hi = mul_add_pair(w->hi0, wasm_v128_load(a + 32), w->hi1, wasm_v128_load(a + 48));
-    return wasm_i32x4_add(scaled(p_lo, sc2), scaled(p_hi, sc2 + 1));
 #endif
+    return wasm_i32x4_add(scaled(p_lo, sc2), scaled(p_hi, sc2 + 1));
 }
 
 // A Q4_K / Q5_K super-block's fields: d, dmin, packed scales, quants and (Q5_K) fifth bits.
@@ -396,65 +394,92 @@ void hs_gemm_q5_K_q8_K_simd128(int n, int nr, int nt, const void *x, size_t x_ro
 // Each half of 128 elements: for l < 32, ql[l] holds elements l (low nibble) and 64 + l (high),
 // ql[32 + l] elements 32 + l and 96 + l; qh[l] the high 2 bits of l, 32 + l, 64 + l, 96 + l.
 //
-// Under relaxed SIMD the codes 0..63 are the u7 operand of an i8 dot, scaled by an i32 multiply,
-// and the 32 * sum(scale * activations) they overcount is taken off once per super-block with the
-// Q8_K bsums.
-static inline v128_t group_dot_q6(v128_t low4, v128_t high2_at_4, const int8_t *a, const int16_t *scale) {
+// Under relaxed SIMD the codes 0..63 are the u7 operand of an i8 dot into i16 pairs (<= 16128),
+// scaled like the others, and the 32 * sum(scale * activations) they overcount is taken off once
+// per super-block with the Q8_K bsums. (An i8 dot into i32 lanes and an i32 multiply by the scale
+// was 18 % slower in the mat-vec: V8's i32x4.mul is two instructions.)
+static inline v128_t group_dot_q6(v128_t w, const int8_t *a, const int16_t *scale) {
 #ifdef __wasm_relaxed_simd__
-    const v128_t codes = wasm_v128_or(low4, high2_at_4);
-    return wasm_i32x4_mul(hs_relaxed_dot_i8_u7_add(wasm_v128_load(a), codes, wasm_i32x4_const_splat(0)),
-                          wasm_i32x4_splat(*scale));
+    return scaled(hs_relaxed_dot_i8_u7_i16(wasm_v128_load(a), w), scale);
 #else
-    const v128_t w = wasm_i8x16_sub(wasm_v128_or(low4, high2_at_4), wasm_i8x16_const_splat(32));
     return scaled(hs_simd128_mul_add_i8x16(w, wasm_v128_load(a)), scale);
+#endif
+}
+
+// The four 16-element groups that part (0: l = 0..15, 1: l = 16..31) of half h of a super-block
+// holds: groups 8h + part, 8h + 2 + part, 8h + 4 + part, 8h + 6 + part (elements 16g .. 16g + 15,
+// scale g), as the operand group_dot_q6 takes (codes 0..63 under relaxed SIMD, else -32..31).
+typedef struct {
+    v128_t g[4];
+} part_q6;
+
+static inline part_q6 decode_part_q6(const block_q6_K *x, int half, int part) {
+    const uint8_t *ql = x->ql + 64 * half + 16 * part, *qh = x->qh + 32 * half + 16 * part;
+    const v128_t m2 = wasm_i8x16_const_splat(0x30);
+    const v128_t l0 = wasm_v128_load(ql), l1 = wasm_v128_load(ql + 32), h = wasm_v128_load(qh);
+    // each 2-bit field of qh moved to bits 4..5 (16-bit shifts: the stray bits are masked)
+    part_q6 p = {{wasm_v128_or(hs_simd128_low_nibbles(l0), wasm_v128_and(wasm_i16x8_shl(h, 4), m2)),
+                  wasm_v128_or(hs_simd128_low_nibbles(l1), wasm_v128_and(wasm_i16x8_shl(h, 2), m2)),
+                  wasm_v128_or(hs_simd128_high_nibbles(l0), wasm_v128_and(h, m2)),
+                  wasm_v128_or(hs_simd128_high_nibbles(l1), wasm_v128_and(wasm_u16x8_shr(h, 2), m2))}};
+#ifndef __wasm_relaxed_simd__
+    for (int k = 0; k < 4; k++) p.g[k] = wasm_i8x16_sub(p.g[k], wasm_i8x16_const_splat(32));
+#endif
+    return p;
+}
+
+// The part's integer dot with its activations (a: the super-block's 256), each group times its scale.
+static inline v128_t part_dot_q6(const part_q6 *p, const int8_t *a, const int16_t *sc, int half, int part) {
+    const int g = 8 * half + part;
+    v128_t sum = group_dot_q6(p->g[0], a + 16 * g, sc + g);
+    sum = wasm_i32x4_add(sum, group_dot_q6(p->g[1], a + 16 * (g + 2), sc + g + 2));
+    sum = wasm_i32x4_add(sum, group_dot_q6(p->g[2], a + 16 * (g + 4), sc + g + 4));
+    return wasm_i32x4_add(sum, group_dot_q6(p->g[3], a + 16 * (g + 6), sc + g + 6));
+}
+
+static inline void scales_q6(const block_q6_K *x, int16_t sc[16]) {
+    const v128_t scales = wasm_v128_load(x->scales);
+    wasm_v128_store(sc, wasm_i16x8_extend_low_i8x16(scales));
+    wasm_v128_store(sc + 8, wasm_i16x8_extend_high_i8x16(scales));
+}
+
+// The super-block's integer sum, finished: under relaxed SIMD the codes' overcount taken off and
+// the lanes added exactly, in lane 0.
+static inline v128_t finish_q6(v128_t isum, const block_q8_K *y, const int16_t *sc) {
+#ifdef __wasm_relaxed_simd__
+    // sum over the 16 groups of 32 * scale * (sum of the group's activations)
+    const v128_t overcount = wasm_i32x4_add(wasm_i32x4_dot_i16x8(wasm_v128_load(y->bsums), wasm_v128_load(sc)),
+                                            wasm_i32x4_dot_i16x8(wasm_v128_load(y->bsums + 8), wasm_v128_load(sc + 8)));
+    isum = wasm_i32x4_sub(isum, wasm_i32x4_shl(overcount, 5));
+    // The codes' products and the overcount fall in different lanes, each up to ~2^28 where
+    // their difference is what counts: lanes converted to float one by one would round away
+    // what survives the cancellation (up to 1e-3 relative on wide rows). Their i32 total is
+    // exact (|total| < 2^27; wrapped lanes still add up to it): it goes to float whole, in lane 0.
+    const v128_t pairs = wasm_i32x4_add(isum, wasm_i32x4_shuffle(isum, isum, 2, 3, 0, 1));
+    const v128_t total = wasm_i32x4_add(pairs, wasm_i32x4_shuffle(pairs, pairs, 1, 0, 3, 2));
+    return wasm_v128_and(total, wasm_i32x4_const(-1, 0, 0, 0));
+#else
+    (void)y, (void)sc;
+    return isum;
 #endif
 }
 
 void hs_vec_dot_q6_K_q8_K_simd128(int n, float *s, const void *vx, const void *vy) {
     const block_q6_K *x = vx;
     const block_q8_K *y = vy;
-    const v128_t m2 = wasm_i8x16_const_splat(0x30);
     v128_t acc = wasm_f32x4_const_splat(0.0f);
     bool finite = true;
     for (int i = 0; i < n / QK_K; i++) {
         int16_t sc[16];
-        const v128_t scales = wasm_v128_load(x[i].scales);
-        wasm_v128_store(sc, wasm_i16x8_extend_low_i8x16(scales));
-        wasm_v128_store(sc + 8, wasm_i16x8_extend_high_i8x16(scales));
+        scales_q6(&x[i], sc);
         v128_t isum = wasm_i32x4_const_splat(0);
         for (int half = 0; half < 2; half++) {
-            const uint8_t *ql = x[i].ql + 64 * half, *qh = x[i].qh + 32 * half;
-            const int8_t *a = y[i].qs + 128 * half;
-            const int16_t *s8 = sc + 8 * half;
-            for (int part = 0; part < 2; part++) { // l = 0..15, then 16..31
-                const v128_t l0 = wasm_v128_load(ql + 16 * part), l1 = wasm_v128_load(ql + 32 + 16 * part);
-                const v128_t h = wasm_v128_load(qh + 16 * part);
-                const int8_t *ap = a + 16 * part;
-                // each 2-bit field of qh moved to bits 4..5 (16-bit shifts: the stray bits are masked)
-                const v128_t h01 = wasm_v128_and(wasm_i16x8_shl(h, 4), m2);
-                const v128_t h23 = wasm_v128_and(wasm_i16x8_shl(h, 2), m2);
-                const v128_t h45 = wasm_v128_and(h, m2), h67 = wasm_v128_and(wasm_u16x8_shr(h, 2), m2);
-                const v128_t lo0 = hs_simd128_low_nibbles(l0), lo1 = hs_simd128_low_nibbles(l1);
-                const v128_t hi0 = hs_simd128_high_nibbles(l0), hi1 = hs_simd128_high_nibbles(l1);
-                isum = wasm_i32x4_add(isum, group_dot_q6(lo0, h01, ap, s8 + part));
-                isum = wasm_i32x4_add(isum, group_dot_q6(lo1, h23, ap + 32, s8 + 2 + part));
-                isum = wasm_i32x4_add(isum, group_dot_q6(hi0, h45, ap + 64, s8 + 4 + part));
-                isum = wasm_i32x4_add(isum, group_dot_q6(hi1, h67, ap + 96, s8 + 6 + part));
+            for (int part = 0; part < 2; part++) {
+                const part_q6 p = decode_part_q6(&x[i], half, part);
+                isum = wasm_i32x4_add(isum, part_dot_q6(&p, y[i].qs, sc, half, part));
             }
         }
-#ifdef __wasm_relaxed_simd__
-        // sum over the 16 groups of 32 * scale * (sum of the group's activations)
-        const v128_t overcount = wasm_i32x4_add(wasm_i32x4_dot_i16x8(wasm_v128_load(y[i].bsums), wasm_v128_load(sc)),
-                                                wasm_i32x4_dot_i16x8(wasm_v128_load(y[i].bsums + 8), wasm_v128_load(sc + 8)));
-        isum = wasm_i32x4_sub(isum, wasm_i32x4_shl(overcount, 5));
-        // The codes' products and the overcount fall in different lanes, each up to ~2^28 where
-        // their difference is what counts: lanes converted to float one by one would round away
-        // what survives the cancellation (up to 1e-3 relative on wide rows). Their i32 total is
-        // exact (|total| < 2^27; wrapped lanes still add up to it): it goes to float whole, in lane 0.
-        const v128_t pairs = wasm_i32x4_add(isum, wasm_i32x4_shuffle(isum, isum, 2, 3, 0, 1));
-        const v128_t total = wasm_i32x4_add(pairs, wasm_i32x4_shuffle(pairs, pairs, 1, 0, 3, 2));
-        isum = wasm_v128_and(total, wasm_i32x4_const(-1, 0, 0, 0));
-#endif
+        isum = finish_q6(isum, &y[i], sc);
         const float d = hs_simd128_f16_to_f32(x[i].d) * y[i].d;
         finite &= isfinite(d);
         acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_splat(d), wasm_f32x4_convert_i32x4(isum)));
@@ -464,6 +489,51 @@ void hs_vec_dot_q6_K_q8_K_simd128(int n, float *s, const void *vx, const void *v
         return;
     }
     *s = hs_simd128_hsum_f32x4(acc);
+}
+
+// Prefill, as gemm_k4: each part's codes decoded once for GEMM_TOKENS tokens; per token the
+// operations are the vec_dot's (integer sums, then the same float steps), so every result is that
+// token's vec_dot bit for bit.
+void hs_gemm_q6_K_q8_K_simd128(int n, int nr, int nt, const void *vx, size_t x_row, const void *vy, size_t y_row,
+                               float *s, size_t s_stride) {
+    const uint8_t *x = vx, *y = vy;
+    for (int t0 = 0; t0 < nt; t0 += GEMM_TOKENS) {
+        const int tn = nt - t0 < GEMM_TOKENS ? nt - t0 : GEMM_TOKENS;
+        const block_q8_K *yt[GEMM_TOKENS];
+        for (int t = 0; t < GEMM_TOKENS; t++) yt[t] = (const block_q8_K *)(y + (size_t)(t0 + (t < tn ? t : 0)) * y_row);
+        for (int r = 0; r < nr; r++) {
+            const block_q6_K *xr = (const block_q6_K *)(x + (size_t)r * x_row);
+            v128_t acc[GEMM_TOKENS];
+            bool finite[GEMM_TOKENS];
+            for (int t = 0; t < GEMM_TOKENS; t++) acc[t] = wasm_f32x4_const_splat(0.0f), finite[t] = true;
+            for (int i = 0; i < n / QK_K; i++) {
+                int16_t sc[16];
+                scales_q6(&xr[i], sc);
+                v128_t isum[GEMM_TOKENS];
+                for (int t = 0; t < GEMM_TOKENS; t++) isum[t] = wasm_i32x4_const_splat(0);
+                for (int half = 0; half < 2; half++) {
+                    for (int part = 0; part < 2; part++) {
+                        const part_q6 p = decode_part_q6(&xr[i], half, part);
+                        for (int t = 0; t < GEMM_TOKENS; t++) {
+                            isum[t] = wasm_i32x4_add(isum[t], part_dot_q6(&p, yt[t][i].qs, sc, half, part));
+                        }
+                    }
+                }
+                const float xd = hs_simd128_f16_to_f32(xr[i].d);
+                for (int t = 0; t < GEMM_TOKENS; t++) {
+                    const v128_t total = finish_q6(isum[t], &yt[t][i], sc);
+                    const float d = xd * yt[t][i].d;
+                    finite[t] &= isfinite(d);
+                    acc[t] = wasm_f32x4_add(acc[t], wasm_f32x4_mul(wasm_f32x4_splat(d), wasm_f32x4_convert_i32x4(total)));
+                }
+            }
+            for (int t = 0; t < tn; t++) {
+                float *out = &s[(size_t)(t0 + t) * s_stride + (size_t)r];
+                if (finite[t]) *out = hs_simd128_hsum_f32x4(acc[t]);
+                else hs_vec_dot_q6_K_q8_K_ref(n, out, xr, yt[t]);
+            }
+        }
+    }
 }
 
 #endif // __wasm_simd128__

@@ -3,11 +3,12 @@
 //
 // Debian's clang 14 knows relaxed SIMD only as the 2021 prototype: its builtins encode the
 // prototype's opcodes, which no shipping engine accepts, and it has no i8 dot product at all.
-// src/relaxed_simd.h therefore writes two prototype builtins as stand-ins, and this script
+// src/simd128_relaxed.h therefore writes three prototype builtins as stand-ins, and this script
 // rewrites them after linking (binaryen 108, run by emcc, passes them through untouched):
 //
 //   prototype f32x4.fma   0xfd 175 (a, b, c)  ->  f32x4.relaxed_madd              0xfd 261: a * b + c
 //   prototype f64x2.fms   0xfd 208 (a, b, c)  ->  i32x4.relaxed_dot_i8x16_i7x16_add_s  0xfd 275
+//   prototype f64x2.relaxed_min  0xfd 212 (a, b)  ->  i16x8.relaxed_dot_i8x16_i7x16_s  0xfd 274
 //
 // Both old and new opcodes are two-byte LEBs, so the bytes are replaced in place and no size in
 // the module changes. The code section is decoded instruction by instruction (an immediate that
@@ -22,10 +23,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 const REWRITES = new Map([
     [175, 261], // f32x4.fma -> f32x4.relaxed_madd
     [208, 275], // f64x2.fms -> i32x4.relaxed_dot_i8x16_i7x16_add_s
+    [212, 274], // f64x2.relaxed_min -> i16x8.relaxed_dot_i8x16_i7x16_s
 ]);
 // Opcodes that the final SIMD proposal leaves unassigned but the prototype used: any of them left
 // in the module means a stand-in this script does not know.
-const PROTOTYPE_ONLY = new Set([0xa2, 0xa5, 0xa6, 0xb0, 0xb2, 0xb3, 0xb4, 0xbb, 0xc2, 0xc5, 0xc6, 0xcf, 0xd2, 0xd3, 0xd4, 0xe2, 0xee]);
+const PROTOTYPE_ONLY = new Set([0xa2, 0xa5, 0xa6, 0xb0, 0xb2, 0xb3, 0xb4, 0xbb, 0xc2, 0xc5, 0xc6, 0xcf, 0xd2, 0xd3, 0xe2, 0xee]);
 
 class Reader {
     constructor(bytes, pos = 0) {
