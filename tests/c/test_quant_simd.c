@@ -568,6 +568,62 @@ static void test_gemm(void) {
     }
 }
 
+// Rows longer than 16384 elements, where the decode kernels change course: gemv_rows4 works out
+// each activation block per group of rows instead of once per call (nb > 512), and the F16 gemv
+// keeps the converted activation on the heap. Bit for bit as on short rows (gemm_rows4: the
+// reference; F16 gemv: its vec_dot), also with an infinite activation scale (F16: element) past
+// the precomputed range.
+static void test_long_rows(void) {
+    enum { ROWS = 8 };
+    for (size_t ti = 0; ti < NTYPES; ti++) {
+        const hs_type t = TYPES[ti];
+        const hs_quant_traits *fast = hs_quant_traits_get(t), *ref = hs_quant_traits_ref(t);
+        const bool rows4 = fast->gemm_rows4 != NULL;
+        if (!rows4 && !fast->gemv) continue;
+        const hs_type vt = ref->vec_dot_type;
+        const int n = t == HS_TYPE_F16 ? 16384 + 19 : 16384 + 2 * (int)hs_type_get(t)->block_size;
+        const size_t x_row = hs_row_size(t, (uint64_t)n), y_row = hs_row_size(vt, (uint64_t)n);
+        uint8_t *x = malloc(ROWS * x_row), *x4 = malloc(ROWS * x_row), *y = malloc(y_row);
+        float *xf = malloc((size_t)n * sizeof(float));
+        uint64_t st = 4242 + (uint64_t)t;
+        for (int r = 0; r < ROWS; r++) {
+            fill_floats(xf, n, r % 2 ? DIST_WIDE : DIST_UNIFORM, &st);
+            ref->quantize_row(xf, x + (size_t)r * x_row, n);
+        }
+        memcpy(x4, x, ROWS * x_row);
+        if (rows4) CHECK(hs_interleave_rows4(x4, ROWS, x_row, hs_type_get(t)->type_size), "interleave");
+        fill_floats(xf, n, DIST_OUTLIER, &st);
+        hs_quant_traits_ref(vt)->quantize_activation(xf, y, n);
+        for (int special = 0; special < 2; special++) {
+            if (special) { // the last activation block's scale (F16: an element near the end) infinite
+                const uint16_t inf = 0x7c00;
+                if (t == HS_TYPE_F16) memcpy(y + y_row - 8, &inf, 2);
+                else memcpy(y + y_row - hs_type_get(vt)->type_size, &inf, 2);
+            }
+            float got[ROWS + 1];
+            got[ROWS] = -777.0f;
+            if (rows4) fast->gemm_rows4(n, ROWS, 1, x4, x_row, y, y_row, got, ROWS);
+            else fast->gemv(n, ROWS, 1, x, x_row, y, y_row, got, 1);
+            for (int r = 0; r < ROWS; r++) {
+                float want;
+                if (rows4) ref->vec_dot(n, &want, x + (size_t)r * x_row, y);
+                else fast->vec_dot(n, &want, x + (size_t)r * x_row, y);
+                gemm_checks++;
+                CHECK(f32_bits(got[r]) == f32_bits(want) || (isnan(got[r]) && isnan(want)),
+                      "%s %s, n=%d (special %d) row %d: %.9g, want exactly %.9g", hs_type_get(t)->name,
+                      rows4 ? "gemm_rows4" : "gemv", n, special, r, got[r], want);
+                if (special) CHECK(!isfinite(got[r]), "%s n=%d row %d: finite with an infinite activation",
+                                   hs_type_get(t)->name, n, r);
+            }
+            CHECK(got[ROWS] == -777.0f, "%s long-row decode wrote past row %d", hs_type_get(t)->name, ROWS);
+        }
+        free(x);
+        free(x4);
+        free(y);
+        free(xf);
+    }
+}
+
 // F16 rows holding infinities and NaNs (the SIMD kernel reruns them through the reference).
 static void test_f16_specials(void) {
     enum { N = 203 };
@@ -709,6 +765,7 @@ int main(void) {
     test_f16_specials();
     test_special_scales();
     test_gemm();
+    test_long_rows();
     printf("vec_dot: %d exact checks, %d within tolerance; gemm: %d checks\n", exact_dot_checks, tolerance_dot_checks,
            gemm_checks);
     return test_finish();
