@@ -153,12 +153,14 @@ static void gemm_f16_tile(int n, int nr, int nt, const uint8_t *x, size_t x_row,
             for (int j = 0; j < blocks; j++) f16x16_to_split_f32(xr + 16 * j, &w[4 * j], &x_probe[r]);
             for (int t = 0; t < nt; t++) {
                 v128_t a0 = acc[r][t][0], a1 = acc[r][t][1], a2 = acc[r][t][2], a3 = acc[r][t][3];
-                const v128_t *at = act[t];
-                for (int j = 0; j < blocks; j++) {
-                    a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(w[4 * j], at[4 * j]));
-                    a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(w[4 * j + 1], at[4 * j + 1]));
-                    a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(w[4 * j + 2], at[4 * j + 2]));
-                    a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(w[4 * j + 3], at[4 * j + 3]));
+                // walking pointers: indexing both arrays cost clang 14 four address computations per
+                // step (gemm 6.4 -> 8.0 Gelem/s; two tokens per pass sharing the weight loads: 6.7)
+                const v128_t *at = act[t], *wj = w, *const w_end = w + 4 * blocks;
+                for (; wj < w_end; wj += 4, at += 4) {
+                    a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wj[0], at[0]));
+                    a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(wj[1], at[1]));
+                    a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(wj[2], at[2]));
+                    a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(wj[3], at[3]));
                 }
                 acc[r][t][0] = a0, acc[r][t][1] = a1, acc[r][t][2] = a2, acc[r][t][3] = a3;
             }
