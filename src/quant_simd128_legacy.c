@@ -138,11 +138,15 @@ static inline v128_t block_dot_small(v128_t lo, v128_t hi, const int8_t *a) {
 //   relaxed SIMD: the unsigned 4/5-bit codes, the u7 operand of one relaxed i8 dot into i16
 //   pairs per 16 (one pmaddubsw; a block's two i16 vectors add without overflow, |sum of four
 //   products| <= 4 * 31 * 128, and widen once: Q4_0 mat-vec 14.1 -> 16.3 Gelem/s, gemm 15.2 ->
-//   20.3 against i32 dots per 16, on an AVX2 EPYC in Node), with
+//   20.3 against i32 dots per 16, on an AVX2 EPYC in Node; in Chromium 156 14.0 -> 16.8 and 14.4
+//   -> 21.4), with
 //   the format's offset (Q4_0: 8, Q5_0: 16) taken off once per activation block:
 //   sum((q - o) * a) = sum(q * a) - sum(o * a).
-// Q8_0 and IQ4_NL weights use all eight bits and always take the SIMD128 route (widened to i16
-// where a block meets several activation blocks, see wide_dot).
+// Q8_0 and IQ4_NL weights use all eight bits and always take the SIMD128 route. (Tried for them:
+// both sides widened to i16 once where a block meets four rows or tokens, then i32x4.dot_i16x8:
+// Q8_0 gemm +26 % in Node 20, but in Chromium 156 8.1 Gelem/s against 8.7-9.0 without it and
+// IQ4_NL 6.9 against 10.4-12.3; and Q8_0's signs moved onto the activations for a relaxed u7
+// dot, |w| * (sign(w) * a): slower in Node.)
 typedef struct {
     v128_t lo, hi;
 } weights32;
@@ -237,30 +241,6 @@ static inline v128_t decoded_dot(weights32 w, const int8_t *a, dot_kind kind) {
     default:
         return wasm_i32x4_add(hs_simd128_dot_i8x16(w.lo, y0), hs_simd128_dot_i8x16(w.hi, y1));
     }
-}
-
-// Where one decoded block meets several activation blocks (the rows4 gemv: four weight rows;
-// the gemm: four tokens) and its weights need all eight bits (Q8_0, IQ4_NL), both sides are
-// widened to i16 once and met by i32x4.dot_i16x8 (one pmaddwd per eight products), instead of
-// extmul widening both operands again for every pair. Exact: two products of |w|, |a| <= 128
-// per i32 lane. Gemm 12.1 -> 15.3 Gelem/s (Q8_0) and 10.2 -> 13.3 (IQ4_NL), mat-vec +5-10 %
-// (AVX2 EPYC, Node). (Moving Q8_0's signs onto the activations for a relaxed u7 dot, |w| *
-// (sign(w) * a), measured slower: mat-vec 9.3 -> 8.0.)
-#define WIDE_DOT(kind) ((kind) == DOT_LEVELS || (kind) == DOT_FULL)
-typedef struct {
-    v128_t v[4]; // elements 0..7, 8..15, 16..23, 24..31 as i16
-} wide32;
-
-static inline wide32 widen32(v128_t lo, v128_t hi) {
-    return (wide32){{wasm_i16x8_extend_low_i8x16(lo), wasm_i16x8_extend_high_i8x16(lo), wasm_i16x8_extend_low_i8x16(hi),
-                     wasm_i16x8_extend_high_i8x16(hi)}};
-}
-
-static inline wide32 widen_activations(const int8_t *a) { return widen32(wasm_v128_load(a), wasm_v128_load(a + 16)); }
-
-static inline v128_t wide_dot(wide32 w, wide32 a) {
-    return wasm_i32x4_add(wasm_i32x4_add(wasm_i32x4_dot_i16x8(w.v[0], a.v[0]), wasm_i32x4_dot_i16x8(w.v[1], a.v[1])),
-                          wasm_i32x4_add(wasm_i32x4_dot_i16x8(w.v[2], a.v[2]), wasm_i32x4_dot_i16x8(w.v[3], a.v[3])));
 }
 
 // offset * (sum of the 32 activations), as four i32 lanes: what unsigned codes overcount.
@@ -435,23 +415,8 @@ static inline __attribute__((always_inline)) void gemv_rows4(int n, int nr, cons
                 const uint8_t *ahead = xr[0] + xo + TOUCH_AHEAD + o;
                 touched += *(ahead < last ? ahead : last);
             }
-            v128_t d0, d1, d2, d3;
-            if (WIDE_DOT(f.kind)) {
-                const wide32 aw = widen_activations(a);
-                weights32 w = f.decode(xr[0] + xo);
-                d0 = wide_dot(widen32(w.lo, w.hi), aw);
-                w = f.decode(xr[1] + xo);
-                d1 = wide_dot(widen32(w.lo, w.hi), aw);
-                w = f.decode(xr[2] + xo);
-                d2 = wide_dot(widen32(w.lo, w.hi), aw);
-                w = f.decode(xr[3] + xo);
-                d3 = wide_dot(widen32(w.lo, w.hi), aw);
-            } else {
-                d0 = decoded_dot(f.decode(xr[0] + xo), a, f.kind);
-                d1 = decoded_dot(f.decode(xr[1] + xo), a, f.kind);
-                d2 = decoded_dot(f.decode(xr[2] + xo), a, f.kind);
-                d3 = decoded_dot(f.decode(xr[3] + xo), a, f.kind);
-            }
+            const v128_t d0 = decoded_dot(f.decode(xr[0] + xo), a, f.kind), d1 = decoded_dot(f.decode(xr[1] + xo), a, f.kind);
+            const v128_t d2 = decoded_dot(f.decode(xr[2] + xo), a, f.kind), d3 = decoded_dot(f.decode(xr[3] + xo), a, f.kind);
             v128_t dots = hs_simd128_sum4_i32x4(d0, d1, d2, d3); // lane r: row r's integer dot
             if (CODES_UNSIGNED && f.offset) dots = wasm_i32x4_sub(dots, ab.overcount);
             const v128_t isum = wasm_f32x4_convert_i32x4(dots);
@@ -508,25 +473,11 @@ static inline __attribute__((always_inline)) void gemm_blocks(int n, int nr, int
                     CODES_UNSIGNED && f.offset ? hs_simd128_sum4_i32x4(offset_dot(a0, f.offset), offset_dot(a1, f.offset),
                                                                        offset_dot(a2, f.offset), offset_dot(a3, f.offset))
                                                : wasm_i32x4_const_splat(0);
-                wide32 aw[GEMM_TOKENS];
-                if (WIDE_DOT(f.kind)) {
-                    aw[0] = widen_activations(a0);
-                    aw[1] = widen_activations(a1);
-                    aw[2] = widen_activations(a2);
-                    aw[3] = widen_activations(a3);
-                }
                 for (int r = 0; r < rn; r++) {
                     const uint8_t *xb = block_at(x, x_row, r0 + r, b, f.x_block, rows4);
                     const weights32 w = f.decode(xb);
-                    v128_t isum;
-                    if (WIDE_DOT(f.kind)) {
-                        const wide32 ww = widen32(w.lo, w.hi);
-                        isum = hs_simd128_sum4_i32x4(wide_dot(ww, aw[0]), wide_dot(ww, aw[1]), wide_dot(ww, aw[2]),
-                                                     wide_dot(ww, aw[3]));
-                    } else {
-                        isum = hs_simd128_sum4_i32x4(decoded_dot(w, a0, f.kind), decoded_dot(w, a1, f.kind),
-                                                     decoded_dot(w, a2, f.kind), decoded_dot(w, a3, f.kind));
-                    }
+                    v128_t isum = hs_simd128_sum4_i32x4(decoded_dot(w, a0, f.kind), decoded_dot(w, a1, f.kind),
+                                                        decoded_dot(w, a2, f.kind), decoded_dot(w, a3, f.kind));
                     if (CODES_UNSIGNED && f.offset) isum = wasm_i32x4_sub(isum, overcount);
                     const v128_t fsum = wasm_f32x4_convert_i32x4(isum);
                     const v128_t dx = wasm_f32x4_splat(hs_simd128_f16_to_f32(((const hs_f16 *)xb)[0])); // exact, inf too

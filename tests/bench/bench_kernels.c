@@ -7,6 +7,9 @@
 // 4096-element activation row; asserts nothing. Single-threaded. Arguments, if any, name the types
 // to run (e.g. "Q4_0 Q4_K").
 //
+// Node's V8 is not Chromium's, and the same wasm can rank differently in the two: check a kernel
+// change in Chromium too, with the same build: node tests/bench/browser-kernels.mjs --js FILE.js.
+//
 // WebAssembly (Node):
 //   NODE_PATH=/usr/share/nodejs emcc -O3 -msimd128 -sALLOW_MEMORY_GROWTH=1 -Isrc
 //       src/quant*.c src/types.c tests/bench/bench_kernels.c -o /tmp/bench_kernels.js
