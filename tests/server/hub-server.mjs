@@ -22,38 +22,18 @@
 // Matching: on: 'cdn' (default) | 'resolve' | 'tree' | 'any'; path: substring of the path;
 // nth: k or [k, ...] (1-based among the matching requests), from: k (k and later); none: all.
 //
-// Run standalone: tests/server/hub-cli.mjs. Repository files: hub-repo-files.mjs; what a test can
-// learn from the request log: hub-request-log.mjs.
+// Run standalone: tests/server/hub-cli.mjs. Repository files: hub-repo-files.mjs; the JSON API's
+// answers: hub-api.mjs; Range parsing and socket writes: hub-http.mjs; what a test can learn from
+// the request log: hub-request-log.mjs.
 import http from 'node:http';
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { PIECE, RepoFile, listDir } from './hub-repo-files.mjs';
+import { FAKE_COMMIT, modelInfo, treeEntries, treePage } from './hub-api.mjs';
+import { decodePath, parseRange, writeAll } from './hub-http.mjs';
 
-const FAKE_COMMIT = '0123456789abcdef0123456789abcdef01234567';
 const EXPOSED = 'Content-Range, Content-Length, ETag, X-Linked-Size, X-Linked-Etag, X-Repo-Commit, Accept-Ranges, Link, X-Error-Code, X-Error-Message';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-/** Parses a single "bytes=a-b" range against size: {start, end} | 'unsatisfiable' | null (none or unsupported). */
-export function parseRange(header, size) {
-    if (!header) return null;
-    const m = /^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$/i.exec(header);
-    if (!m || (m[1] === '' && m[2] === '')) return null;
-    let start;
-    let end;
-    if (m[1] === '') {
-        const suffix = Number(m[2]);
-        if (suffix === 0) return 'unsatisfiable';
-        start = Math.max(0, size - suffix);
-        end = size - 1;
-    } else {
-        start = Number(m[1]);
-        end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
-        if (m[2] !== '' && Number(m[2]) < start) return null;
-    }
-    if (start >= size) return 'unsatisfiable';
-    return { start, end };
-}
 
 function faultMatches(fault, kind, path) {
     const on = fault.on ?? 'cdn';
@@ -423,89 +403,33 @@ export class HubServer {
     }
 
     async serveTree(req, res, entry, repoName, dir, url) {
-        const repos = await this.loadRepos();
-        const repo = repos.get(repoName);
+        const repo = (await this.loadRepos()).get(repoName);
         if (!repo) {
             entry.status = 404;
             return this.sendJson(res, 404, { error: `Repository not found: ${repoName}` }, { 'X-Error-Code': 'RepoNotFound' });
         }
-        const recursive = ['1', 'true'].includes(url.searchParams.get('recursive') ?? '');
-        const prefix = dir ? `${dir.replace(/\/+$/, '')}/` : '';
-        const items = [];
-        const dirs = new Set();
-        for (const file of repo.values()) {
-            if (!file.path.startsWith(prefix)) continue;
-            const rest = file.path.slice(prefix.length);
-            const parts = rest.split('/');
-            for (let i = 1; i < parts.length && (recursive || i === 1); i++) {
-                dirs.add(prefix + parts.slice(0, i).join('/'));
-            }
-            if (parts.length > 1 && !recursive) continue;
-            await file.info();
-            items.push({
-                type: 'file',
-                oid: file.gitOid,
-                size: file.size,
-                path: file.path,
-                ...(file.isLfs ? { lfs: { oid: file.sha, size: file.size, pointerSize: 134 } } : {}),
-            });
-        }
-        if (dir && items.length === 0 && dirs.size === 0) {
+        const entries = await treeEntries(repo, dir, ['1', 'true'].includes(url.searchParams.get('recursive') ?? ''));
+        if (!entries) {
             entry.status = 404;
             return this.sendJson(res, 404, { error: `Entry not found: ${dir}` }, { 'X-Error-Code': 'EntryNotFound' });
         }
-        const all = [...[...dirs].sort().map((d) => ({ type: 'directory', oid: createHash('sha1').update(d).digest('hex'), size: 0, path: d })), ...items];
-        const cursor = Math.max(0, Number(url.searchParams.get('cursor') ?? 0) || 0);
-        const page = all.slice(cursor, cursor + this.treePageSize);
-        const extra = {};
-        if (cursor + this.treePageSize < all.length) {
-            const next = new URL(url.pathname, this.url);
-            for (const [k, v] of url.searchParams) if (k !== 'cursor') next.searchParams.set(k, v);
-            next.searchParams.set('cursor', String(cursor + this.treePageSize));
-            extra.Link = `<${next.href}>; rel="next"`;
-        }
+        const { page, link } = treePage(entries, url, this.url, this.treePageSize);
         entry.status = 200;
-        return this.sendJson(res, 200, page, extra);
+        return this.sendJson(res, 200, page, link ? { Link: link } : {});
     }
 
     async serveModelInfo(res, entry, repoName) {
-        const repos = await this.loadRepos();
-        const repo = repos.get(repoName);
+        const repo = (await this.loadRepos()).get(repoName);
         if (!repo) {
             entry.status = 404;
             return this.sendJson(res, 404, { error: `Repository not found: ${repoName}` });
         }
         entry.status = 200;
-        return this.sendJson(res, 200, {
-            id: repoName,
-            modelId: repoName,
-            sha: FAKE_COMMIT,
-            siblings: [...repo.keys()].map((rfilename) => ({ rfilename })),
-        });
+        return this.sendJson(res, 200, modelInfo(repoName, repo));
     }
-}
-
-function decodePath(path) {
-    return path.split('/').map(decodeURIComponent).join('/');
-}
-
-/** Writes a piece, waiting for the socket to drain; false when the connection closed first. */
-function writeAll(res, piece) {
-    if (res.destroyed) return Promise.resolve(false);
-    if (res.write(piece)) return Promise.resolve(true);
-    return new Promise((r) => {
-        const done = (ok) => {
-            res.off('drain', onDrain);
-            res.off('close', onClose);
-            r(ok);
-        };
-        const onDrain = () => done(true);
-        const onClose = () => done(false);
-        res.on('drain', onDrain);
-        res.on('close', onClose);
-    });
 }
 
 // Kept importable from here, where the tests have always found them.
 export { servedRanges, duplicateBytes } from './hub-request-log.mjs';
 export { reposFromModelsDir } from './hub-repo-files.mjs';
+export { parseRange } from './hub-http.mjs';
