@@ -4,10 +4,10 @@
 // then:
 //   node tests/bench/browser-kernels.mjs --js /tmp/bk.js [TYPE ...]
 // prints the benchmark's own output. One page, one thread, no isolation needed.
-import { createServer } from 'node:http';
-import { readFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { chromium } from 'playwright-core';
+import { createAppServer } from '../server/app-server.mjs';
+import { LAUNCH_OPTIONS } from '../browser/chromium.mjs';
 
 const args = process.argv.slice(2);
 const at = args.indexOf('--js');
@@ -17,33 +17,19 @@ if (at < 0 || !args[at + 1]) {
 }
 const script = args[at + 1];
 const types = args.filter((_, i) => i !== at && i !== at + 1);
-const dir = dirname(script);
 
+// The page that runs it: made here (the benchmark's arguments go in Module) and handed to the
+// browser for the served folder's origin, so the script and its .wasm load from that folder.
 const page_html = `<!doctype html><script>
 var Module = { arguments: ${JSON.stringify(types)}, print: (t) => console.log(t), printErr: (t) => console.log(t) };
 </script><script src="/${basename(script)}"></script>`;
 
-const server = createServer(async (req, res) => {
-    const name = basename(new URL(req.url, 'http://x').pathname);
-    if (name === '' || name === 'index.html') {
-        res.writeHead(200, { 'content-type': 'text/html' });
-        res.end(page_html);
-        return;
-    }
-    try {
-        const body = await readFile(join(dir, name));
-        const type = name.endsWith('.wasm') ? 'application/wasm' : 'text/javascript';
-        res.writeHead(200, { 'content-type': type });
-        res.end(body);
-    } catch {
-        res.writeHead(404);
-        res.end();
-    }
-});
-await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+const app = await createAppServer({ root: dirname(script) }).listen();
+const browser = await chromium.launch(LAUNCH_OPTIONS);
 try {
     const page = await browser.newPage();
+    const page_url = `${app.url}/__browser-kernels.html`;
+    await page.route(page_url, (route) => route.fulfill({ contentType: 'text/html', body: page_html }));
     const done = new Promise((ok, fail) => {
         page.on('console', (m) => {
             const text = m.text();
@@ -52,13 +38,12 @@ try {
         });
         page.on('pageerror', fail);
     });
-    await page.goto(`http://127.0.0.1:${server.address().port}/`);
+    await page.goto(page_url);
     let timer;
     const timeout = new Promise((_, fail) => { timer = setTimeout(() => fail(new Error('timed out')), 300000); });
     process.exitCode = await Promise.race([done, timeout]);
     clearTimeout(timer);
 } finally {
     await browser.close();
-    server.closeAllConnections(); // the page's keep-alive connections would hold close() open
-    server.close();
+    await app.close();
 }
