@@ -128,26 +128,36 @@ static void attention_task(void *arg, int ith, int nth) {
     const int Q = m->n_head * hd;
     const float scale = 1.0f / sqrtf((float)hd);
     float *scores = c->scores + (size_t)ith * c->n_ctx;
-    float qh[512], acc[512]; // head_dim <= 512 is checked at load
+    float acc[512];
+    hs_f16 qh[512]; // head_dim <= 512 is checked at load
+    const hs_quant_traits *f16 = hs_quant_traits_get(HS_TYPE_F16);
+    const size_t kv_elem = kv_elem_size(c->kv_f16);
     int64_t begin, end;
     hs_split_range((int64_t)job->T * m->n_head, ith, nth, &begin, &end);
     for (int64_t item = begin; item < end; item++) {
         const int t = (int)(item / m->n_head), h = (int)(item % m->n_head), kvh = h / group;
         const int n_keys = c->n_past + t + 1; // causal: this token sees every earlier position and itself
         const float *q = c->q + (size_t)t * Q + (size_t)h * hd;
-        // llama.cpp multiplies an F16 cache with the query converted to F16, and the F16 values
-        // with the probabilities converted to F16: round the same way.
-        for (int i = 0; i < hd; i++) qh[i] = c->kv_f16 ? hs_f16_to_f32(hs_f32_to_f16(q[i])) : q[i];
-        for (int j = 0; j < n_keys; j++) {
-            const void *k = (const uint8_t *)kv_row(c, c->k_cache, job->layer, j) + (size_t)kvh * hd * kv_elem_size(c->kv_f16);
-            scores[j] = c->kv_f16 ? hs_dot_f32_f16(qh, k, hd) : hs_dot_f32(qh, k, hd);
-        }
-        hs_softmax(scores, n_keys, scale);
-        memset(acc, 0, (size_t)hd * sizeof(float));
-        for (int j = 0; j < n_keys; j++) {
-            const void *v = (const uint8_t *)kv_row(c, c->v_cache, job->layer, j) + (size_t)kvh * hd * kv_elem_size(c->kv_f16);
-            if (c->kv_f16) hs_axpy_f16(acc, hs_f16_to_f32(hs_f32_to_f16(scores[j])), v, hd);
-            else hs_axpy_f32(acc, scores[j], v, hd);
+        const uint8_t *k0 = (const uint8_t *)kv_row(c, c->k_cache, job->layer, 0) + (size_t)kvh * hd * kv_elem;
+        const uint8_t *v0 = (const uint8_t *)kv_row(c, c->v_cache, job->layer, 0) + (size_t)kvh * hd * kv_elem;
+        const size_t kv_stride = (size_t)c->kv_dim * kv_elem; // bytes from one position to the next
+        if (c->kv_f16) {
+            // llama.cpp multiplies an F16 cache with the query converted to F16, and the F16
+            // values with the probabilities converted to F16: round the same way.
+            f16->quantize_activation(q, qh, hd);
+            hs_dot_rows_f16(scores, qh, (const hs_f16 *)k0, (size_t)c->kv_dim, n_keys, hd);
+            hs_softmax(scores, n_keys, scale);
+            for (int j = 0; j < n_keys; j += 512) { // through qh, which holds 512
+                const int n = n_keys - j < 512 ? n_keys - j : 512;
+                f16->quantize_activation(scores + j, qh, n);
+                f16->dequantize_row(qh, scores + j, n);
+            }
+            hs_mix_rows_f16(acc, scores, (const hs_f16 *)v0, (size_t)c->kv_dim, n_keys, hd);
+        } else {
+            for (int j = 0; j < n_keys; j++) scores[j] = hs_dot_f32(q, (const float *)(k0 + (size_t)j * kv_stride), hd);
+            hs_softmax(scores, n_keys, scale);
+            memset(acc, 0, (size_t)hd * sizeof(float));
+            for (int j = 0; j < n_keys; j++) hs_axpy_f32(acc, scores[j], (const float *)(v0 + (size_t)j * kv_stride), hd);
         }
         memcpy(c->att + (size_t)t * Q + (size_t)h * hd, acc, (size_t)hd * sizeof(float));
     }

@@ -6,18 +6,25 @@ float hs_dot_f32_ref(const float *a, const float *b, int n) {
     return sum;
 }
 
-float hs_dot_f32_f16_ref(const float *a, const hs_f16 *b, int n) {
-    float sum = 0.0f;
-    for (int i = 0; i < n; i++) sum += a[i] * hs_f16_to_f32(b[i]);
-    return sum;
-}
-
 void hs_axpy_f32_ref(float *y, float a, const float *x, int n) {
     for (int i = 0; i < n; i++) y[i] += a * x[i];
 }
 
-void hs_axpy_f16_ref(float *y, float a, const hs_f16 *x, int n) {
-    for (int i = 0; i < n; i++) y[i] += a * hs_f16_to_f32(x[i]);
+void hs_dot_rows_f16_ref(float *out, const hs_f16 *q, const hs_f16 *k, size_t stride, int n_rows, int n) {
+    for (int j = 0; j < n_rows; j++) {
+        const hs_f16 *row = k + (size_t)j * stride;
+        float sum = 0.0f;
+        for (int i = 0; i < n; i++) sum += hs_f16_to_f32(q[i]) * hs_f16_to_f32(row[i]);
+        out[j] = sum;
+    }
+}
+
+void hs_mix_rows_f16_ref(float *y, const float *p, const hs_f16 *v, size_t stride, int n_rows, int n) {
+    for (int i = 0; i < n; i++) y[i] = 0.0f;
+    for (int j = 0; j < n_rows; j++) {
+        const hs_f16 *row = v + (size_t)j * stride;
+        for (int i = 0; i < n; i++) y[i] += p[j] * hs_f16_to_f32(row[i]);
+    }
 }
 
 // The fastest built: SIMD128 in WebAssembly builds, the reference elsewhere.
@@ -28,6 +35,10 @@ void hs_axpy_f16_ref(float *y, float a, const hs_f16 *x, int n) {
 #endif
 
 float hs_dot_f32(const float *a, const float *b, int n) { return FASTEST(hs_dot_f32)(a, b, n); }
-float hs_dot_f32_f16(const float *a, const hs_f16 *b, int n) { return FASTEST(hs_dot_f32_f16)(a, b, n); }
 void hs_axpy_f32(float *y, float a, const float *x, int n) { FASTEST(hs_axpy_f32)(y, a, x, n); }
-void hs_axpy_f16(float *y, float a, const hs_f16 *x, int n) { FASTEST(hs_axpy_f16)(y, a, x, n); }
+void hs_dot_rows_f16(float *out, const hs_f16 *q, const hs_f16 *k, size_t stride, int n_rows, int n) {
+    FASTEST(hs_dot_rows_f16)(out, q, k, stride, n_rows, n);
+}
+void hs_mix_rows_f16(float *y, const float *p, const hs_f16 *v, size_t stride, int n_rows, int n) {
+    FASTEST(hs_mix_rows_f16)(y, p, v, stride, n_rows, n);
+}

@@ -1,26 +1,33 @@
 // Vector helpers of the attention inner loops (q·k over a head, p·v accumulation), for F32 and
-// F16 KV caches. Each has a scalar reference (vec.c) and, in WebAssembly builds, a SIMD128
-// version (vec_simd128.c); the unsuffixed names use the fastest built.
+// F16 KV caches. Each has a scalar reference
+// (vec.c) and, in WebAssembly builds, a SIMD128 version (vec_simd128.c); the unsuffixed names use
+// the fastest built.
 #ifndef HEARTH_VEC_H
 #define HEARTH_VEC_H
 
 #include "quant.h"
 
 float hs_dot_f32(const float *a, const float *b, int n);
-float hs_dot_f32_f16(const float *a, const hs_f16 *b, int n);
 void hs_axpy_f32(float *y, float a, const float *x, int n);   // y += a * x
-void hs_axpy_f16(float *y, float a, const hs_f16 *x, int n);  // y += a * f32(x)
+// out[j] = q · k_j for rows j < n_rows, k_j = k + j * stride, n elements each: the attention
+// scores of one head from an F16 cache (q rounded to F16 as llama.cpp does). F16 products are
+// exact in float; the SIMD version adds them in another order (tolerance).
+void hs_dot_rows_f16(float *out, const hs_f16 *q, const hs_f16 *k, size_t stride, int n_rows, int n);
+// y[i] = sum over rows j < n_rows, in order, of p[j] * f32(v[j * stride + i]), for i < n: the
+// attention output of one head from an F16 cache. Each element is the chain y = 0, then
+// y += p[j] * v (one float multiply, one add) per row, so every build gives the same bits.
+void hs_mix_rows_f16(float *y, const float *p, const hs_f16 *v, size_t stride, int n_rows, int n);
 
 float hs_dot_f32_ref(const float *a, const float *b, int n);
-float hs_dot_f32_f16_ref(const float *a, const hs_f16 *b, int n);
 void hs_axpy_f32_ref(float *y, float a, const float *x, int n);
-void hs_axpy_f16_ref(float *y, float a, const hs_f16 *x, int n);
+void hs_dot_rows_f16_ref(float *out, const hs_f16 *q, const hs_f16 *k, size_t stride, int n_rows, int n);
+void hs_mix_rows_f16_ref(float *y, const float *p, const hs_f16 *v, size_t stride, int n_rows, int n);
 
 #ifdef __wasm_simd128__
 float hs_dot_f32_simd128(const float *a, const float *b, int n);
-float hs_dot_f32_f16_simd128(const float *a, const hs_f16 *b, int n);
 void hs_axpy_f32_simd128(float *y, float a, const float *x, int n);
-void hs_axpy_f16_simd128(float *y, float a, const hs_f16 *x, int n);
+void hs_dot_rows_f16_simd128(float *out, const hs_f16 *q, const hs_f16 *k, size_t stride, int n_rows, int n);
+void hs_mix_rows_f16_simd128(float *y, const float *p, const hs_f16 *v, size_t stride, int n_rows, int n);
 #endif
 
 #endif

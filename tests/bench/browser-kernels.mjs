@@ -3,7 +3,8 @@
 // faster in Node 20 and slower in Chromium 156). Build the benchmark with emcc as its header says,
 // then:
 //   node tests/bench/browser-kernels.mjs --js /tmp/bk.js [TYPE ...]
-// prints the benchmark's own output. One page, one thread, no isolation needed.
+// prints the benchmark's own output. One page, one thread; the page is cross-origin isolated, so a
+// -pthread build (shared memory, as the engine's threaded build has) runs too.
 import { basename, dirname } from 'node:path';
 import { chromium } from 'playwright-core';
 import { createAppServer } from '../server/app-server.mjs';
@@ -29,7 +30,10 @@ const browser = await chromium.launch(LAUNCH_OPTIONS);
 try {
     const page = await browser.newPage();
     const page_url = `${app.url}/__browser-kernels.html`;
-    await page.route(page_url, (route) => route.fulfill({ contentType: 'text/html', body: page_html }));
+    await page.route(page_url, (route) => route.fulfill({
+        contentType: 'text/html', body: page_html,
+        headers: { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' },
+    }));
     const done = new Promise((ok, fail) => {
         page.on('console', (m) => {
             const text = m.text();

@@ -1,6 +1,7 @@
 // The attention vector helpers: the fastest built (SIMD128 under WebAssembly) against the scalar
-// reference. axpy must be bit-exact; dot products may add in another order (tolerance); the F16
-// conversion inside them must be exact for every one of the 65536 halves.
+// reference. axpy and mix_rows must be bit-exact; dot products may add in another order
+// (tolerance); the F16 conversion inside mix_rows must be exact for every one of the 65536 halves,
+// on its fast path (the finite ones) and on its way back to the reference (any inf or NaN).
 #include <math.h>
 #include <string.h>
 
@@ -13,52 +14,89 @@ static uint32_t bits(float f) {
     return u;
 }
 
-static void test_every_half(void) {
-    static hs_f16 h[65536];
-    static float y[65536], want[65536];
-    for (int i = 0; i < 65536; i++) h[i] = (hs_f16)i;
-    memset(y, 0, sizeof y);
-    memset(want, 0, sizeof want);
-    hs_axpy_f16(y, 1.0f, h, 65536);
-    hs_axpy_f16_ref(want, 1.0f, h, 65536);
+static int mismatches(const float *y, const float *want, int n) {
     int bad = 0;
-    for (int i = 0; i < 65536; i++) {
+    for (int i = 0; i < n; i++) {
         if (isnan(want[i]) ? !isnan(y[i]) : bits(y[i]) != bits(want[i])) bad++;
     }
-    CHECK(bad == 0, "%d halves convert differently", bad);
+    return bad;
+}
+
+static void test_every_half(void) {
+    static hs_f16 h[65536], finite[65536];
+    static float y[65536], want[65536];
+    int n_finite = 0;
+    for (int i = 0; i < 65536; i++) {
+        h[i] = (hs_f16)i;
+        if ((i & 0x7c00) != 0x7c00) finite[n_finite++] = (hs_f16)i;
+    }
+    const float one = 1.0f;
+    hs_mix_rows_f16(y, &one, finite, 0, 1, n_finite);
+    hs_mix_rows_f16_ref(want, &one, finite, 0, 1, n_finite);
+    CHECK(mismatches(y, want, n_finite) == 0, "%d finite halves convert differently", mismatches(y, want, n_finite));
+    hs_mix_rows_f16(y, &one, h, 0, 1, 65536);
+    hs_mix_rows_f16_ref(want, &one, h, 0, 1, 65536);
+    CHECK(mismatches(y, want, 65536) == 0, "%d halves convert differently", mismatches(y, want, 65536));
+}
+
+// Rows of a head inside wider cache rows (stride > n), as attention reads them.
+static void test_rows(void) {
+    uint64_t seed = 11;
+    static hs_f16 v[200 * 300];
+    float p[200], y[300], want[300], dots[200], dots_want[200];
+    hs_f16 q[300];
+    for (int round = 0; round < 200; round++) {
+        const int n = 1 + (int)(test_rand(&seed) % 150), n_rows = 1 + (int)(test_rand(&seed) % 200);
+        const size_t stride = (size_t)n + test_rand(&seed) % 150;
+        for (int j = 0; j < n_rows; j++) {
+            p[j] = test_randf(&seed);
+            for (int i = 0; i < n; i++) v[(size_t)j * stride + i] = hs_f32_to_f16(test_randf(&seed) * 8);
+        }
+        double mag = 0;
+        for (int i = 0; i < n; i++) {
+            q[i] = hs_f32_to_f16(test_randf(&seed) * 4);
+            mag += fabs(hs_f16_to_f32(q[i])) * 8;
+        }
+        if (round % 10 == 9) v[(size_t)(n_rows - 1) * stride + (size_t)(n - 1)] = 0x7c00; // +inf: the reference's way
+        hs_dot_rows_f16(dots, q, v, stride, n_rows, n);
+        hs_dot_rows_f16_ref(dots_want, q, v, stride, n_rows, n);
+        int bad = 0;
+        for (int j = 0; j < n_rows; j++) {
+            if (isinf(dots_want[j]) || isnan(dots_want[j])) bad += bits(dots[j]) != bits(dots_want[j]);
+            else bad += !(fabs(dots[j] - dots_want[j]) <= 1e-5 * mag + 1e-6);
+        }
+        CHECK(bad == 0, "dot_rows n=%d rows=%d stride=%zu: %d rows differ", n, n_rows, stride, bad);
+        hs_mix_rows_f16(y, p, v, stride, n_rows, n);
+        hs_mix_rows_f16_ref(want, p, v, stride, n_rows, n);
+        CHECK(mismatches(y, want, n) == 0, "mix_rows n=%d rows=%d stride=%zu: %d elements differ", n, n_rows, stride,
+              mismatches(y, want, n));
+    }
 }
 
 static void test_random(void) {
     uint64_t seed = 7;
     float a[300], b[300], y1[300], y2[300];
-    hs_f16 bh[300];
     for (int round = 0; round < 200; round++) {
         int n = 1 + (int)(test_rand(&seed) % 300);
         double mag = 0;
         for (int i = 0; i < n; i++) {
             a[i] = test_randf(&seed) * 4;
             b[i] = test_randf(&seed) * 4;
-            bh[i] = hs_f32_to_f16(b[i]);
             y1[i] = y2[i] = test_randf(&seed);
             mag += fabs((double)a[i] * b[i]);
         }
         float d = hs_dot_f32(a, b, n), dr = hs_dot_f32_ref(a, b, n);
         CHECK(fabs(d - dr) <= 1e-5 * mag + 1e-6, "dot_f32 n=%d: %g vs %g", n, d, dr);
-        d = hs_dot_f32_f16(a, bh, n);
-        dr = hs_dot_f32_f16_ref(a, bh, n);
-        CHECK(fabs(d - dr) <= 1e-5 * mag + 1e-6, "dot_f32_f16 n=%d: %g vs %g", n, d, dr);
         float s = test_randf(&seed);
         hs_axpy_f32(y1, s, b, n);
         hs_axpy_f32_ref(y2, s, b, n);
         CHECK(memcmp(y1, y2, (size_t)n * sizeof(float)) == 0, "axpy_f32 n=%d differs", n);
-        hs_axpy_f16(y1, s, bh, n);
-        hs_axpy_f16_ref(y2, s, bh, n);
-        CHECK(memcmp(y1, y2, (size_t)n * sizeof(float)) == 0, "axpy_f16 n=%d differs", n);
     }
 }
 
 int main(void) {
     test_every_half();
     test_random();
+    test_rows();
     return test_finish();
 }
