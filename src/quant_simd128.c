@@ -6,6 +6,8 @@
 
 #include "quant_simd128.h"
 
+volatile uint32_t hs_simd128_touch_sink;
+
 void hs_quant_simd128_override(hs_quant_traits table[HS_TYPE_COUNT]) {
     table[HS_TYPE_F32].vec_dot = hs_vec_dot_f32_simd128;
 

@@ -149,6 +149,21 @@ static inline bool hs_simd128_probe_hit(v128_t probe) {
     return wasm_v128_any_true(wasm_u32x4_ge(probe, wasm_u32x4_const_splat(0xf8000000u)));
 }
 
+// ---- reading ahead (decode) ----
+//
+// Decode streams the weights from DRAM, which the hardware prefetchers follow only within a 4 KiB
+// page, and WebAssembly has no prefetch instruction. So the decode kernels load a byte
+// HS_TOUCH_AHEAD bytes ahead of where they read and keep computing while that line arrives; the
+// bytes are summed into hs_simd128_touch_sink so that the loads are not dropped as dead code.
+#define HS_TOUCH_AHEAD 16384
+extern volatile uint32_t hs_simd128_touch_sink;
+
+// The byte HS_TOUCH_AHEAD bytes past p, or *last where that is further (never past our rows).
+static inline uint32_t hs_simd128_touch_ahead(const uint8_t *p, const uint8_t *last) {
+    const uint8_t *ahead = p + HS_TOUCH_AHEAD;
+    return *(ahead < last ? ahead : last);
+}
+
 // ---- nibbles ----
 
 // The low and the high four bits of each byte. There is no 8-bit shift on x86: V8 emulates

@@ -16,6 +16,19 @@
 
 #include <stdlib.h>
 
+#include "simd128_relaxed.h"
+
+// acc + a * b for a product that is exact in float: two F16 values (11 + 11 significant bits, and
+// no product of finite f16s leaves float's normal range), where the fused relaxed_madd and a
+// multiply then an add give the same bits. (Not BF16: its products can underflow.)
+static inline v128_t madd_exact_product(v128_t a, v128_t b, v128_t acc) {
+#ifdef __wasm_relaxed_simd__
+    return hs_relaxed_madd_f32x4(a, b, acc);
+#else
+    return wasm_f32x4_add(acc, wasm_f32x4_mul(a, b));
+#endif
+}
+
 // The final sum of the four accumulators every dot product here keeps (the F16 gemm too, so that
 // its results are vec_dot's).
 static inline float sum_accumulators(v128_t acc0, v128_t acc1, v128_t acc2, v128_t acc3) {
@@ -69,8 +82,8 @@ static inline void f16x8_fma(v128_t *acc_even, v128_t *acc_odd, v128_t x, v128_t
     v128_t xe, xo, ye, yo;
     f16x8_to_split_f32(x, &xe, &xo);
     f16x8_to_split_f32(y, &ye, &yo);
-    *acc_even = wasm_f32x4_add(*acc_even, wasm_f32x4_mul(xe, ye));
-    *acc_odd = wasm_f32x4_add(*acc_odd, wasm_f32x4_mul(xo, yo));
+    *acc_even = madd_exact_product(xe, ye, *acc_even);
+    *acc_odd = madd_exact_product(xo, yo, *acc_odd);
 }
 
 // Doubling an f16 drops its sign bit; the result is >= 0xf800 exactly when the exponent is 31.
@@ -131,6 +144,39 @@ static inline void f16x16_to_split_f32(const hs_f16 *p, v128_t *out, v128_t *pro
     f16x8_to_split_f32(b, &out[2], &out[3]);
 }
 
+// acc[r][t][k] += the products of converted rows w[r] and tokens act[t] in vec_dot's accumulator
+// k (vectors k, k + 4, k + 8, ... of the chunk). Two rows x four tokens per pass: six loads feed
+// eight multiply-adds (one row x one token needed two loads for each), and the eight independent
+// sums hide the adder's latency; one accumulator at a time keeps them in registers (V8 uses 16).
+static void gemm_f16_block_2x4(int vectors, const v128_t *w0, const v128_t *w1, const v128_t *a0, const v128_t *a1,
+                               const v128_t *a2, const v128_t *a3, v128_t acc0[][4], v128_t acc1[][4]) {
+    for (int k = 0; k < 4; k++) {
+        v128_t s00 = acc0[0][k], s01 = acc0[1][k], s02 = acc0[2][k], s03 = acc0[3][k];
+        v128_t s10 = acc1[0][k], s11 = acc1[1][k], s12 = acc1[2][k], s13 = acc1[3][k];
+        for (int j = k; j < vectors; j += 4) {
+            const v128_t x0 = w0[j], x1 = w1[j], y0 = a0[j], y1 = a1[j], y2 = a2[j], y3 = a3[j];
+            s00 = madd_exact_product(x0, y0, s00), s01 = madd_exact_product(x0, y1, s01);
+            s02 = madd_exact_product(x0, y2, s02), s03 = madd_exact_product(x0, y3, s03);
+            s10 = madd_exact_product(x1, y0, s10), s11 = madd_exact_product(x1, y1, s11);
+            s12 = madd_exact_product(x1, y2, s12), s13 = madd_exact_product(x1, y3, s13);
+        }
+        acc0[0][k] = s00, acc0[1][k] = s01, acc0[2][k] = s02, acc0[3][k] = s03;
+        acc1[0][k] = s10, acc1[1][k] = s11, acc1[2][k] = s12, acc1[3][k] = s13;
+    }
+}
+
+// The same for one row and one token (the tile's odd row or last tokens).
+static void gemm_f16_block_1x1(int vectors, const v128_t *w, const v128_t *a, v128_t acc[4]) {
+    v128_t s0 = acc[0], s1 = acc[1], s2 = acc[2], s3 = acc[3];
+    for (int j = 0; j < vectors; j += 4) {
+        s0 = madd_exact_product(w[j], a[j], s0);
+        s1 = madd_exact_product(w[j + 1], a[j + 1], s1);
+        s2 = madd_exact_product(w[j + 2], a[j + 2], s2);
+        s3 = madd_exact_product(w[j + 3], a[j + 3], s3);
+    }
+    acc[0] = s0, acc[1] = s1, acc[2] = s2, acc[3] = s3;
+}
+
 // Rows [0, nr) x tokens [0, nt), nr <= GEMM_ROWS, nt <= GEMM_TOKENS, n a multiple of 16.
 static void gemm_f16_tile(int n, int nr, int nt, const uint8_t *x, size_t x_row, const uint8_t *y, size_t y_row,
                           float *s, size_t s_stride) {
@@ -141,28 +187,28 @@ static void gemm_f16_tile(int n, int nr, int nt, const uint8_t *x, size_t x_row,
         for (int t = 0; t < nt; t++) acc[r][t][0] = acc[r][t][1] = acc[r][t][2] = acc[r][t][3] = wasm_f32x4_const_splat(0.0f);
     }
     for (int t = 0; t < nt; t++) y_probe[t] = wasm_i16x8_const_splat(0);
-    v128_t act[GEMM_TOKENS][GEMM_CHUNK / 4], w[GEMM_CHUNK / 4];
+    v128_t act[GEMM_TOKENS][GEMM_CHUNK / 4], w[2][GEMM_CHUNK / 4];
+    const int nt4 = nt & ~3;
     for (int c = 0; c < n; c += GEMM_CHUNK) {
-        const int blocks = (n - c < GEMM_CHUNK ? n - c : GEMM_CHUNK) / 16;
+        const int blocks = (n - c < GEMM_CHUNK ? n - c : GEMM_CHUNK) / 16, vectors = 4 * blocks;
         for (int t = 0; t < nt; t++) {
             const hs_f16 *yt = (const hs_f16 *)(y + (size_t)t * y_row) + c;
             for (int j = 0; j < blocks; j++) f16x16_to_split_f32(yt + 16 * j, &act[t][4 * j], &y_probe[t]);
         }
-        for (int r = 0; r < nr; r++) {
-            const hs_f16 *xr = (const hs_f16 *)(x + (size_t)r * x_row) + c;
-            for (int j = 0; j < blocks; j++) f16x16_to_split_f32(xr + 16 * j, &w[4 * j], &x_probe[r]);
-            for (int t = 0; t < nt; t++) {
-                v128_t a0 = acc[r][t][0], a1 = acc[r][t][1], a2 = acc[r][t][2], a3 = acc[r][t][3];
-                // walking pointers: indexing both arrays cost clang 14 four address computations per
-                // step (gemm 6.4 -> 8.0 Gelem/s; two tokens per pass sharing the weight loads: 6.7)
-                const v128_t *at = act[t], *wj = w, *const w_end = w + 4 * blocks;
-                for (; wj < w_end; wj += 4, at += 4) {
-                    a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wj[0], at[0]));
-                    a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(wj[1], at[1]));
-                    a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(wj[2], at[2]));
-                    a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(wj[3], at[3]));
-                }
-                acc[r][t][0] = a0, acc[r][t][1] = a1, acc[r][t][2] = a2, acc[r][t][3] = a3;
+        for (int r = 0; r < nr; r += 2) {
+            const int rows = nr - r < 2 ? 1 : 2;
+            for (int i = 0; i < rows; i++) {
+                const hs_f16 *xr = (const hs_f16 *)(x + (size_t)(r + i) * x_row) + c;
+                for (int j = 0; j < blocks; j++) f16x16_to_split_f32(xr + 16 * j, &w[i][4 * j], &x_probe[r + i]);
+            }
+            int t = 0;
+            if (rows == 2) {
+                for (; t < nt4; t += 4)
+                    gemm_f16_block_2x4(vectors, w[0], w[1], act[t], act[t + 1], act[t + 2], act[t + 3], &acc[r][t],
+                                       &acc[r + 1][t]);
+            }
+            for (; t < nt; t++) {
+                for (int i = 0; i < rows; i++) gemm_f16_block_1x1(vectors, w[i], act[t], acc[r + i][t]);
             }
         }
     }
@@ -186,15 +232,27 @@ static void gemm_f16_tile(int n, int nr, int nt, const uint8_t *x, size_t x_row,
 // registers V8 uses on x86); each row keeps vec_dot's four accumulators, lanes, products and
 // order, so each result is vec_dot's bit for bit, an inf or NaN row included (rerun by the
 // reference, as vec_dot does).
+//
+// The weights skip the conversion's multiply by 2^112: the shifted bits, read as a float, are
+// w * 2^-112 (an f32 subnormal for an f16 subnormal, exactly), and the activation, converted once,
+// carries the factor instead: x * 2^112 stays finite since |x| <= 65504 < 2^16. Their product is
+// w * x, exact in float either way, so the same bits as vec_dot's with one multiply fewer per four
+// weights; and the odd weights' mask folds into the one after the shift.
 
-// acc[0..1] += x * y for eight F16 weights at x and the activation's split halves ye, yo.
+// Eight F16 weights as w * 2^-112, split into even and odd elements as f16x8_to_split_f32 does.
+static inline void f16x8_to_split_scaled(v128_t h, v128_t *even, v128_t *odd) {
+    *even = wasm_v128_and(wasm_i32x4_shr(even_halves_high(h), 3), wasm_i32x4_const_splat((int32_t)0x8fffffff));
+    *odd = wasm_v128_and(wasm_i32x4_shr(h, 3), wasm_i32x4_const_splat((int32_t)0x8fffe000));
+}
+
+// acc[0..1] += x * y for eight F16 weights at x and the activation's split halves ye, yo (scaled).
 static inline void f16x8_row_fma(v128_t *acc, v128_t *probe, const hs_f16 *x, v128_t ye, v128_t yo) {
     const v128_t h = wasm_v128_load(x);
     *probe = wasm_u16x8_max(*probe, exponent_probe(h));
     v128_t xe, xo;
-    f16x8_to_split_f32(h, &xe, &xo);
-    acc[0] = wasm_f32x4_add(acc[0], wasm_f32x4_mul(xe, ye));
-    acc[1] = wasm_f32x4_add(acc[1], wasm_f32x4_mul(xo, yo));
+    f16x8_to_split_scaled(h, &xe, &xo);
+    acc[0] = madd_exact_product(xe, ye, acc[0]);
+    acc[1] = madd_exact_product(xo, yo, acc[1]);
 }
 
 static float finish_row(int n, int i, const v128_t *acc, v128_t probe, const hs_f16 *x, const hs_f16 *y) {
@@ -212,15 +270,20 @@ static float finish_row(int n, int i, const v128_t *acc, v128_t probe, const hs_
 // longer ones on the heap.
 #define GEMV_F16_STACK 16384
 
-// Two rows against the activation's 16-element chunks, split and converted: ya holds ye0, yo0,
-// ye1, yo1 per chunk (then ye0, yo0 of an 8-element tail), probe_y its exponent probe.
+// Two rows against the activation's 16-element chunks, split, converted and scaled by 2^112: ya
+// holds ye0, yo0, ye1, yo1 per chunk (then ye0, yo0 of an 8-element tail), probe_y its exponent probe.
 static void gemv_f16_rows2(int n, const hs_f16 *x0, const hs_f16 *x1, const hs_f16 *y, const v128_t *ya, v128_t probe_y,
-                           float *s0, float *s1) {
+                           const uint8_t *last, uint32_t *touched, float *s0, float *s1) {
     v128_t acc0[4], acc1[4];
     for (int k = 0; k < 4; k++) acc0[k] = acc1[k] = wasm_f32x4_const_splat(0.0f);
     v128_t probe0 = wasm_i16x8_const_splat(0), probe1 = probe0;
+    // reading ahead (quant_simd128.h): the two rows are one run of 4n bytes, read 64 bytes per
+    // step, so one touch per step covers it
+    const uint8_t *ahead = (const uint8_t *)x0;
+    uint32_t touch = 0;
     int i = 0;
-    for (; i + 16 <= n; i += 16, ya += 4) {
+    for (; i + 16 <= n; i += 16, ya += 4, ahead += 64) {
+        touch += hs_simd128_touch_ahead(ahead, last);
         f16x8_row_fma(&acc0[0], &probe0, x0 + i, ya[0], ya[1]);
         f16x8_row_fma(&acc0[2], &probe0, x0 + i + 8, ya[2], ya[3]);
         f16x8_row_fma(&acc1[0], &probe1, x1 + i, ya[0], ya[1]);
@@ -230,6 +293,7 @@ static void gemv_f16_rows2(int n, const hs_f16 *x0, const hs_f16 *x1, const hs_f
         f16x8_row_fma(&acc0[0], &probe0, x0 + i, ya[0], ya[1]);
         f16x8_row_fma(&acc1[0], &probe1, x1 + i, ya[0], ya[1]);
     }
+    *touched += touch;
     *s0 = finish_row(n, i, acc0, wasm_u16x8_max(probe0, probe_y), x0, y);
     *s1 = finish_row(n, i, acc1, wasm_u16x8_max(probe1, probe_y), x1, y);
 }
@@ -249,15 +313,20 @@ void hs_gemv_f16_f16_simd128(int n, int nr, int nt, const void *vx, size_t x_row
         return;
     }
     v128_t probe_y = wasm_i16x8_const_splat(0);
+    const v128_t two_112 = wasm_f32x4_const_splat(0x1p112f);
     for (int i = 0, k = 0; i + 8 <= n; i += 8, k += 2) { // the 16-element chunks' halves, then a tail of 8
         const v128_t h = wasm_v128_load(y + i);
         probe_y = wasm_u16x8_max(probe_y, exponent_probe(h));
         f16x8_to_split_f32(h, &ya[k], &ya[k + 1]);
+        ya[k] = wasm_f32x4_mul(ya[k], two_112), ya[k + 1] = wasm_f32x4_mul(ya[k + 1], two_112);
     }
+    const uint8_t *last = x + (size_t)nr * x_row - 1; // the last byte the touches may read
+    uint32_t touched = 0;
     int r = 0;
     for (; r + 2 <= nr; r += 2)
         gemv_f16_rows2(n, (const hs_f16 *)(x + (size_t)r * x_row), (const hs_f16 *)(x + (size_t)(r + 1) * x_row), y, ya,
-                       probe_y, &s[r], &s[r + 1]);
+                       probe_y, last, &touched, &s[r], &s[r + 1]);
+    hs_simd128_touch_sink += touched;
     if (r < nr) hs_vec_dot_f16_simd128(n, &s[r], x + (size_t)r * x_row, vy);
     if (ya != on_stack) free(ya);
 }

@@ -356,14 +356,8 @@ static float reference_rows4(int n, const uint8_t *x, size_t x_row, int r, const
     return s;
 }
 
-// Decode streams the weights from DRAM, which the hardware prefetchers follow only within a 4 KiB
-// page, and WebAssembly has no prefetch instruction. So gemv_rows4 loads two bytes 16 KiB ahead
-// of where it reads at each step and keeps computing while those lines arrive. Measured on a
-// 4096 x 65536 mat-vec in Node, out of DRAM: Q4_0 3.0-3.8 -> 4.4 GB/s, Q8_0 4.6 -> 6.0; from L2
-// no change. (The k-quants' row-by-row vec_dot, ~5 GB/s there, gained nothing from the same.)
-// The bytes go into touch_sink so that the loads are not dropped as dead code.
-#define TOUCH_AHEAD 16384
-static volatile uint32_t touch_sink;
+// Decode reads ahead (HS_TOUCH_AHEAD in quant_simd128.h). Measured on a 4096 x 65536 mat-vec in
+// Node, out of DRAM: Q4_0 3.0-3.8 -> 4.4 GB/s, Q8_0 4.6 -> 6.0; from L2 no change.
 
 // What gemv_rows4 needs of each activation block whatever the weight rows: its scale d (and Q8_1's
 // s) converted, and the offset formats' overcount, worked out once per call rather than once per
@@ -411,10 +405,7 @@ static inline __attribute__((always_inline)) void gemv_rows4(int n, int nr, cons
             const size_t xo = (size_t)b * 4 * f.x_block;
             // two bytes 40 apart per step of four blocks (72 bytes for Q4_0, 136 for Q8_0): more
             // touches measured slower, the prefetchers fetching line pairs; never past our rows
-            for (size_t o = 0; o <= 40; o += 40) {
-                const uint8_t *ahead = xr[0] + xo + TOUCH_AHEAD + o;
-                touched += *(ahead < last ? ahead : last);
-            }
+            for (size_t o = 0; o <= 40; o += 40) touched += hs_simd128_touch_ahead(xr[0] + xo + o, last);
             const v128_t d0 = decoded_dot(f.decode(xr[0] + xo), a, f.kind), d1 = decoded_dot(f.decode(xr[1] + xo), a, f.kind);
             const v128_t d2 = decoded_dot(f.decode(xr[2] + xo), a, f.kind), d3 = decoded_dot(f.decode(xr[3] + xo), a, f.kind);
             v128_t dots = hs_simd128_sum4_i32x4(d0, d1, d2, d3); // lane r: row r's integer dot
@@ -435,7 +426,7 @@ static inline __attribute__((always_inline)) void gemv_rows4(int n, int nr, cons
             wasm_v128_store(s + r0, acc);
         }
     }
-    touch_sink += touched;
+    hs_simd128_touch_sink += touched;
 }
 
 // Several activation rows (prefill), on rows one after the other or interleaved (rows4). Blocks
