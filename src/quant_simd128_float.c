@@ -148,13 +148,17 @@ static inline void f16x16_to_split_f32(const hs_f16 *p, v128_t *out, v128_t *pro
 // k (vectors k, k + 4, k + 8, ... of the chunk). Two rows x four tokens per pass: six loads feed
 // eight multiply-adds (one row x one token needed two loads for each), and the eight independent
 // sums hide the adder's latency; one accumulator at a time keeps them in registers (V8 uses 16).
-static void gemm_f16_block_2x4(int vectors, const v128_t *w0, const v128_t *w1, const v128_t *a0, const v128_t *a1,
-                               const v128_t *a2, const v128_t *a3, v128_t acc0[][4], v128_t acc1[][4]) {
+// The rows and tokens sit GEMM_CHUNK / 4 vectors apart, so each load is one pointer plus a
+// constant offset (six pointers stepped apart measured slower).
+#define CHUNK_VECTORS (GEMM_CHUNK / 4)
+static void gemm_f16_block_2x4(int vectors, const v128_t *w, const v128_t *a, v128_t acc0[][4], v128_t acc1[][4]) {
     for (int k = 0; k < 4; k++) {
         v128_t s00 = acc0[0][k], s01 = acc0[1][k], s02 = acc0[2][k], s03 = acc0[3][k];
         v128_t s10 = acc1[0][k], s11 = acc1[1][k], s12 = acc1[2][k], s13 = acc1[3][k];
-        for (int j = k; j < vectors; j += 4) {
-            const v128_t x0 = w0[j], x1 = w1[j], y0 = a0[j], y1 = a1[j], y2 = a2[j], y3 = a3[j];
+        const v128_t *wj = w + k, *aj = a + k, *const w_end = w + vectors;
+        for (; wj < w_end; wj += 4, aj += 4) {
+            const v128_t x0 = wj[0], x1 = wj[CHUNK_VECTORS];
+            const v128_t y0 = aj[0], y1 = aj[CHUNK_VECTORS], y2 = aj[2 * CHUNK_VECTORS], y3 = aj[3 * CHUNK_VECTORS];
             s00 = madd_exact_product(x0, y0, s00), s01 = madd_exact_product(x0, y1, s01);
             s02 = madd_exact_product(x0, y2, s02), s03 = madd_exact_product(x0, y3, s03);
             s10 = madd_exact_product(x1, y0, s10), s11 = madd_exact_product(x1, y1, s11);
@@ -187,7 +191,7 @@ static void gemm_f16_tile(int n, int nr, int nt, const uint8_t *x, size_t x_row,
         for (int t = 0; t < nt; t++) acc[r][t][0] = acc[r][t][1] = acc[r][t][2] = acc[r][t][3] = wasm_f32x4_const_splat(0.0f);
     }
     for (int t = 0; t < nt; t++) y_probe[t] = wasm_i16x8_const_splat(0);
-    v128_t act[GEMM_TOKENS][GEMM_CHUNK / 4], w[2][GEMM_CHUNK / 4];
+    v128_t act[GEMM_TOKENS][CHUNK_VECTORS], w[2][CHUNK_VECTORS];
     const int nt4 = nt & ~3;
     for (int c = 0; c < n; c += GEMM_CHUNK) {
         const int blocks = (n - c < GEMM_CHUNK ? n - c : GEMM_CHUNK) / 16, vectors = 4 * blocks;
@@ -204,8 +208,7 @@ static void gemm_f16_tile(int n, int nr, int nt, const uint8_t *x, size_t x_row,
             int t = 0;
             if (rows == 2) {
                 for (; t < nt4; t += 4)
-                    gemm_f16_block_2x4(vectors, w[0], w[1], act[t], act[t + 1], act[t + 2], act[t + 3], &acc[r][t],
-                                       &acc[r + 1][t]);
+                    gemm_f16_block_2x4(vectors, w[0], act[t], &acc[r][t], &acc[r + 1][t]);
             }
             for (; t < nt; t++) {
                 for (int i = 0; i < rows; i++) gemm_f16_block_1x1(vectors, w[i], act[t], acc[r + i][t]);
