@@ -70,7 +70,7 @@ static void dot_task(void *arg, int ith, int nth) {
         float *y = job->ys[i];
         // Interleaved weights are read only by their gemm, one token included; otherwise the gemm
         // serves prefill, and decode goes to the type's gemv where it has one, else vec_dot.
-        const hs_gemm_fn gemm = w->rows4 ? q->gemm_rows4 : job->T > 1 ? q->gemm : q->gemv;
+        const hs_gemm_fn gemm = w->rows4 ? q->gemm_rows4 : job->T > 1 ? q->gemm : w->finite ? q->gemv_finite : q->gemv;
         // One token has no tokens to share a tile with: its kernel gets the thread's whole range,
         // along which it can read ahead (see gemv_rows4).
         const int64_t tile = job->T == 1 && gemm ? hi - lo : TILE_ROWS;

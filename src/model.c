@@ -230,6 +230,7 @@ void hs_model_free(hs_model *m) {
 // A matmul weight the gemm_rows4 kernels would read faster interleaved (see hs_tensor.rows4).
 static void interleave_weight(hs_tensor *t) {
     const hs_quant_traits *q = hs_quant_traits_get(t->type);
+    if (t->data && q && q->gemv_finite && q->all_finite) t->finite = q->all_finite(t->data, (size_t)t->ne[1] * t->row_bytes);
     if (!t->data || t->rows4 || !q || !q->gemm_rows4 || t->ne[1] % 4 != 0) return;
     void *data = (void *)(uintptr_t)t->data; // the loader's arena, which it allocated writable
     t->rows4 = hs_interleave_rows4(data, t->ne[1], t->row_bytes, hs_type_get(t->type)->type_size);

@@ -22,6 +22,9 @@ typedef struct {
     // Rows interleaved by block in groups of four (hs_interleave_rows4), done at load for matmul
     // weights whose type has a gemm_rows4 kernel; such a tensor is read only through that kernel.
     bool rows4;
+    // Checked at load to hold no inf or NaN (hs_quant_traits.all_finite), for types whose
+    // gemv_finite then skips looking for them on every call.
+    bool finite;
 } hs_tensor;
 
 typedef struct {
@@ -65,6 +68,8 @@ void hs_model_free(hs_model *m);
 // (see hs_tensor.rows4), in place in the loaded arena, which is why the data pointers may be
 // written here. The tied output (the token embeddings, also read by row) stays as it is. No
 // memory beyond a four-row scratch per tensor.
+// Also marks the matmul weights found to hold no inf or NaN (hs_tensor.finite), where the type
+// has a gemv_finite to use it.
 void hs_model_interleave_weights(hs_model *m);
 
 #endif

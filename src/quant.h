@@ -49,6 +49,10 @@ typedef struct {
     // One token (nt 1) on plain rows, each result vec_dot's bit for bit. NULL: vec_dot row by row,
     // which streams the weights in order (the gemm's tiles are slower for one token).
     hs_gemm_fn gemv;
+    // gemv for rows that hold no inf or NaN (checked once at load by all_finite), which it then
+    // need not look for: the same results on such rows. NULL: gemv.
+    hs_gemm_fn gemv_finite;
+    bool (*all_finite)(const void *data, size_t bytes);
     // The same on rows interleaved by hs_interleave_rows4 (x at the first row of a group, x_row
     // still one row's bytes; nr a multiple of 4), any nt including 1. NULL: not worth it.
     hs_gemm_fn gemm_rows4;

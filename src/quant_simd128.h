@@ -25,6 +25,10 @@ void hs_gemm_f16_f16_simd128(int n, int nr, int nt, const void *x, size_t x_row,
 // The same for one token (nt 1), two rows at a time: the matmul's decode path for F16.
 void hs_gemv_f16_f16_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y, size_t y_row, float *s,
                              size_t s_stride);
+// The same for rows found by hs_f16_all_finite_simd128 to hold no inf or NaN.
+void hs_gemv_f16_f16_finite_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y, size_t y_row,
+                                    float *s, size_t s_stride);
+bool hs_f16_all_finite_simd128(const void *data, size_t bytes);
 void hs_quantize_row_f16_simd128(const float *x, void *y, int64_t k);
 void hs_quantize_row_bf16_simd128(const float *x, void *y, int64_t k);
 void hs_dequantize_row_f16_simd128(const void *x, float *y, int64_t k);

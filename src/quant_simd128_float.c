@@ -248,10 +248,12 @@ static inline void f16x8_to_split_scaled(v128_t h, v128_t *even, v128_t *odd) {
     *odd = wasm_v128_and(wasm_i32x4_shr(h, 3), wasm_i32x4_const_splat((int32_t)0x8fffe000));
 }
 
-// acc[0..1] += x * y for eight F16 weights at x and the activation's split halves ye, yo (scaled).
-static inline void f16x8_row_fma(v128_t *acc, v128_t *probe, const hs_f16 *x, v128_t ye, v128_t yo) {
+// acc[0..1] += x * y for eight F16 weights at x and the activation's split halves ye, yo (scaled);
+// with check, *probe takes the weights' exponent probe (a tenth of the mat-vec's time, spared for
+// weights checked at load).
+static inline void f16x8_row_fma(v128_t *acc, v128_t *probe, const hs_f16 *x, v128_t ye, v128_t yo, const bool check) {
     const v128_t h = wasm_v128_load(x);
-    *probe = wasm_u16x8_max(*probe, exponent_probe(h));
+    if (check) *probe = wasm_u16x8_max(*probe, exponent_probe(h));
     v128_t xe, xo;
     f16x8_to_split_scaled(h, &xe, &xo);
     acc[0] = madd_exact_product(xe, ye, acc[0]);
@@ -275,8 +277,10 @@ static float finish_row(int n, int i, const v128_t *acc, v128_t probe, const hs_
 
 // Two rows against the activation's 16-element chunks, split, converted and scaled by 2^112: ya
 // holds ye0, yo0, ye1, yo1 per chunk (then ye0, yo0 of an 8-element tail), probe_y its exponent probe.
-static void gemv_f16_rows2(int n, const hs_f16 *x0, const hs_f16 *x1, const hs_f16 *y, const v128_t *ya, v128_t probe_y,
-                           const uint8_t *last, uint32_t *touched, float *s0, float *s1) {
+static inline __attribute__((always_inline)) void gemv_f16_rows2(int n, const hs_f16 *x0, const hs_f16 *x1,
+                                                                  const hs_f16 *y, const v128_t *ya, v128_t probe_y,
+                                                                  const uint8_t *last, uint32_t *touched, float *s0,
+                                                                  float *s1, const bool check) {
     v128_t acc0[4], acc1[4];
     for (int k = 0; k < 4; k++) acc0[k] = acc1[k] = wasm_f32x4_const_splat(0.0f);
     v128_t probe0 = wasm_i16x8_const_splat(0), probe1 = probe0;
@@ -287,22 +291,24 @@ static void gemv_f16_rows2(int n, const hs_f16 *x0, const hs_f16 *x1, const hs_f
     int i = 0;
     for (; i + 16 <= n; i += 16, ya += 4, ahead += 64) {
         touch += hs_simd128_touch_ahead(ahead, last);
-        f16x8_row_fma(&acc0[0], &probe0, x0 + i, ya[0], ya[1]);
-        f16x8_row_fma(&acc0[2], &probe0, x0 + i + 8, ya[2], ya[3]);
-        f16x8_row_fma(&acc1[0], &probe1, x1 + i, ya[0], ya[1]);
-        f16x8_row_fma(&acc1[2], &probe1, x1 + i + 8, ya[2], ya[3]);
+        f16x8_row_fma(&acc0[0], &probe0, x0 + i, ya[0], ya[1], check);
+        f16x8_row_fma(&acc0[2], &probe0, x0 + i + 8, ya[2], ya[3], check);
+        f16x8_row_fma(&acc1[0], &probe1, x1 + i, ya[0], ya[1], check);
+        f16x8_row_fma(&acc1[2], &probe1, x1 + i + 8, ya[2], ya[3], check);
     }
     for (; i + 8 <= n; i += 8) {
-        f16x8_row_fma(&acc0[0], &probe0, x0 + i, ya[0], ya[1]);
-        f16x8_row_fma(&acc1[0], &probe1, x1 + i, ya[0], ya[1]);
+        f16x8_row_fma(&acc0[0], &probe0, x0 + i, ya[0], ya[1], check);
+        f16x8_row_fma(&acc1[0], &probe1, x1 + i, ya[0], ya[1], check);
     }
     *touched += touch;
     *s0 = finish_row(n, i, acc0, wasm_u16x8_max(probe0, probe_y), x0, y);
     *s1 = finish_row(n, i, acc1, wasm_u16x8_max(probe1, probe_y), x1, y);
 }
 
-void hs_gemv_f16_f16_simd128(int n, int nr, int nt, const void *vx, size_t x_row, const void *vy, size_t y_row, float *s,
-                             size_t s_stride) {
+// check_weights false: rows known to hold no inf or NaN (see hs_f16_all_finite_simd128).
+static inline __attribute__((always_inline)) void gemv_f16(int n, int nr, int nt, const void *vx, size_t x_row,
+                                                           const void *vy, size_t y_row, float *s, size_t s_stride,
+                                                           const bool check_weights) {
     if (nt != 1) { // not a mat-vec: the gemm, whose results are the same
         hs_gemm_f16_f16_simd128(n, nr, nt, vx, x_row, vy, y_row, s, s_stride);
         return;
@@ -328,10 +334,33 @@ void hs_gemv_f16_f16_simd128(int n, int nr, int nt, const void *vx, size_t x_row
     int r = 0;
     for (; r + 2 <= nr; r += 2)
         gemv_f16_rows2(n, (const hs_f16 *)(x + (size_t)r * x_row), (const hs_f16 *)(x + (size_t)(r + 1) * x_row), y, ya,
-                       probe_y, last, &touched, &s[r], &s[r + 1]);
+                       probe_y, last, &touched, &s[r], &s[r + 1], check_weights);
     hs_simd128_touch_sink += touched;
     if (r < nr) hs_vec_dot_f16_simd128(n, &s[r], x + (size_t)r * x_row, vy);
     if (ya != on_stack) free(ya);
+}
+
+void hs_gemv_f16_f16_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y, size_t y_row, float *s,
+                             size_t s_stride) {
+    gemv_f16(n, nr, nt, x, x_row, y, y_row, s, s_stride, true);
+}
+
+void hs_gemv_f16_f16_finite_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y, size_t y_row,
+                                    float *s, size_t s_stride) {
+    gemv_f16(n, nr, nt, x, x_row, y, y_row, s, s_stride, false);
+}
+
+// Whether F16 data holds no inf or NaN (exponent 31), checked once at load: the weights' part of
+// the decode kernel's probe is then not needed (hs_gemv_f16_f16_finite_simd128).
+bool hs_f16_all_finite_simd128(const void *data, size_t bytes) {
+    const hs_f16 *h = data;
+    const size_t n = bytes / sizeof(hs_f16);
+    v128_t probe = wasm_i16x8_const_splat(0);
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) probe = wasm_u16x8_max(probe, exponent_probe(wasm_v128_load(h + i)));
+    bool finite = !probe_hit(probe);
+    for (; i < n; i++) finite &= (h[i] & 0x7c00) != 0x7c00;
+    return finite;
 }
 
 void hs_gemm_f16_f16_simd128(int n, int nr, int nt, const void *vx, size_t x_row, const void *vy, size_t y_row, float *s,

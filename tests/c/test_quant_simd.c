@@ -541,6 +541,26 @@ static void test_gemm(void) {
                         }
                         CHECK(got[nr] == -777.0f, "%s gemv wrote past row %d", hs_type_get(t)->name, nr);
                     }
+                    // the decode path for rows the load-time check finds free of inf / NaN (row 2
+                    // holds an inf in the special pass): vec_dot bit for bit without looking
+                    if (fast->gemv_finite && nt == 1) {
+                        bool finite = true;
+                        for (int r = 0; r < nr; r++) finite &= fast->all_finite(x + (size_t)r * x_row, row_bytes);
+                        CHECK(finite == !(special && nr > 2), "%s all_finite over %d rows (special %d): %d",
+                              hs_type_get(t)->name, nr, special, finite);
+                        float got[MAX_ROWS + 1];
+                        got[nr] = -777.0f;
+                        if (finite) fast->gemv_finite(n, nr, 1, x, x_row, y, y_row, got, 1);
+                        for (int r = 0; finite && r < nr; r++) {
+                            float same;
+                            fast->vec_dot(n, &same, x + (size_t)r * x_row, y);
+                            gemm_checks++;
+                            CHECK(f32_bits(got[r]) == f32_bits(same) || (isnan(got[r]) && isnan(same)),
+                                  "%s gemv_finite %d rows (n=%d, special %d) row %d: %.9g, vec_dot %.9g",
+                                  hs_type_get(t)->name, nr, n, special, r, got[r], same);
+                        }
+                        if (finite) CHECK(got[nr] == -777.0f, "%s gemv_finite wrote past row %d", hs_type_get(t)->name, nr);
+                    }
                 }
                 static const int shapes4[][2] = {{4, 1}, {8, 1}, {20, 1}, {4, 2}, {16, 5}, {20, 9}};
                 for (size_t si = 0; fast->gemm_rows4 && si < sizeof shapes4 / sizeof shapes4[0]; si++) {
