@@ -441,9 +441,26 @@ static bool gemm_is_vec_dot(hs_type t) {
 }
 
 static int gemm_checks;
+enum { MAX_ROWS = 21, MAX_TOKENS = 9 }; // the gemm test's rows and tokens
+
+// A decode kernel (one token) on nr rows: each result vec_dot's bit for bit, nothing written past them.
+static void check_decode(const hs_quant_traits *fast, hs_gemm_fn kernel, const char *name, int n, int nr, int special,
+                         const uint8_t *x, size_t x_row, const uint8_t *y, size_t y_row) {
+    float got[MAX_ROWS + 1];
+    got[nr] = -777.0f;
+    kernel(n, nr, 1, x, x_row, y, y_row, got, 1);
+    for (int r = 0; r < nr; r++) {
+        float same;
+        fast->vec_dot(n, &same, x + (size_t)r * x_row, y);
+        gemm_checks++;
+        CHECK(f32_bits(got[r]) == f32_bits(same) || (isnan(got[r]) && isnan(same)),
+              "%s %s %d rows (n=%d, special %d) row %d: %.9g, vec_dot %.9g", hs_type_get(fast->type)->name, name, nr, n,
+              special, r, got[r], same);
+    }
+    CHECK(got[nr] == -777.0f, "%s %s wrote past row %d", hs_type_get(fast->type)->name, name, nr);
+}
 
 static void test_gemm(void) {
-    enum { MAX_ROWS = 21, MAX_TOKENS = 9 };
     static const int shapes[][2] = {{1, 2}, {3, 4}, {16, 5}, {17, 8}, {21, 9}, {5, 1}, {2, 3}, {16, 1}, {3, 1}, {1, 1}};
     for (size_t ti = 0; ti < NTYPES; ti++) {
         const hs_type t = TYPES[ti];
@@ -527,39 +544,15 @@ static void test_gemm(void) {
                               hs_type_get(t)->name, nr);
                     }
                     // the decode path (one token): vec_dot bit for bit, row by row
-                    if (fast->gemv && nt == 1) {
-                        float got[MAX_ROWS + 1];
-                        got[nr] = -777.0f;
-                        fast->gemv(n, nr, 1, x, x_row, y, y_row, got, 1);
-                        for (int r = 0; r < nr; r++) {
-                            float same;
-                            fast->vec_dot(n, &same, x + (size_t)r * x_row, y);
-                            gemm_checks++;
-                            CHECK(f32_bits(got[r]) == f32_bits(same) || (isnan(got[r]) && isnan(same)),
-                                  "%s gemv %d rows (n=%d, special %d) row %d: %.9g, vec_dot %.9g",
-                                  hs_type_get(t)->name, nr, n, special, r, got[r], same);
-                        }
-                        CHECK(got[nr] == -777.0f, "%s gemv wrote past row %d", hs_type_get(t)->name, nr);
-                    }
+                    if (fast->gemv && nt == 1) check_decode(fast, fast->gemv, "gemv", n, nr, special, x, x_row, y, y_row);
                     // the decode path for rows the load-time check finds free of inf / NaN (row 2
-                    // holds an inf in the special pass): vec_dot bit for bit without looking
+                    // holds an inf in the special pass): the same without looking
                     if (fast->gemv_finite && nt == 1) {
                         bool finite = true;
                         for (int r = 0; r < nr; r++) finite &= fast->all_finite(x + (size_t)r * x_row, row_bytes);
                         CHECK(finite == !(special && nr > 2), "%s all_finite over %d rows (special %d): %d",
                               hs_type_get(t)->name, nr, special, finite);
-                        float got[MAX_ROWS + 1];
-                        got[nr] = -777.0f;
-                        if (finite) fast->gemv_finite(n, nr, 1, x, x_row, y, y_row, got, 1);
-                        for (int r = 0; finite && r < nr; r++) {
-                            float same;
-                            fast->vec_dot(n, &same, x + (size_t)r * x_row, y);
-                            gemm_checks++;
-                            CHECK(f32_bits(got[r]) == f32_bits(same) || (isnan(got[r]) && isnan(same)),
-                                  "%s gemv_finite %d rows (n=%d, special %d) row %d: %.9g, vec_dot %.9g",
-                                  hs_type_get(t)->name, nr, n, special, r, got[r], same);
-                        }
-                        if (finite) CHECK(got[nr] == -777.0f, "%s gemv_finite wrote past row %d", hs_type_get(t)->name, nr);
+                        if (finite) check_decode(fast, fast->gemv_finite, "gemv_finite", n, nr, special, x, x_row, y, y_row);
                     }
                 }
                 static const int shapes4[][2] = {{4, 1}, {8, 1}, {20, 1}, {4, 2}, {16, 5}, {20, 9}};
