@@ -10,8 +10,10 @@
 #include "quant_blocks.h"
 
 // The reference has no gemm: the matmul then calls vec_dot per row and token.
-#define ENTRY(T, VDT, deq, quant, dot) [T] = {T, VDT, deq, quant, dot, quant, NULL, NULL}
-#define ENTRY_ACT(T, VDT, deq, quant, dot, act) [T] = {T, VDT, deq, quant, dot, act, NULL, NULL}
+#define ENTRY_ACT(T, VDT, deq, quant, dot, act)                                                                        \
+    [T] = {.type = T, .vec_dot_type = VDT, .dequantize_row = deq, .quantize_row = quant, .vec_dot = dot,              \
+           .quantize_activation = act}
+#define ENTRY(T, VDT, deq, quant, dot) ENTRY_ACT(T, VDT, deq, quant, dot, quant)
 
 static const hs_quant_traits REF[HS_TYPE_COUNT] = {
     ENTRY(HS_TYPE_F32, HS_TYPE_F32, hs_dequantize_row_f32_ref, hs_quantize_row_f32_ref, hs_vec_dot_f32_ref),

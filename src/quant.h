@@ -46,6 +46,9 @@ typedef struct {
     // written like llama-quantize.
     hs_quantize_row_fn quantize_activation;
     hs_gemm_fn gemm;                   // NULL: the matmul calls vec_dot per row and token
+    // The gemm takes a thread's whole range of rows in one call (it tiles them itself and prepares
+    // the activations once per call); false: the matmul hands it TILE_ROWS rows at a time.
+    bool gemm_whole_range;
     // One token (nt 1) on plain rows, each result vec_dot's bit for bit. NULL: vec_dot row by row,
     // which streams the weights in order (the gemm's tiles are slower for one token).
     hs_gemm_fn gemv;

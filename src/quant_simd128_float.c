@@ -126,9 +126,10 @@ void hs_vec_dot_f16_simd128(int n, float *s, const void *vx, const void *vy) {
 // ---- F16 gemm (prefill) ----
 //
 // vec_dot converts both operands on every call: per 16 elements, eight conversions for four
-// multiplies. Here a tile of up to GEMM_ROWS weight rows meets up to GEMM_TOKENS tokens, K walked
-// in chunks of GEMM_CHUNK elements: the tokens' chunk is converted once for all the rows, each
-// row's chunk once for all the tokens, and both stay in L1 (16 + 2 KiB). Each (row, token) keeps
+// multiplies. Here the tokens are converted once per call (the matmul hands over a thread's whole
+// range of rows: gemm_whole_range), then a tile of up to GEMM_ROWS weight rows meets up to
+// GEMM_TOKENS tokens, K walked in chunks of GEMM_CHUNK elements: each row's chunk is converted once
+// for the tile's tokens, and it and their chunks stay in L1 (2 + 16 KiB). Each (row, token) keeps
 // vec_dot's four accumulators with the same lanes, products and order, so every result is
 // vec_dot's bit for bit (the test checks it); rows or tokens holding an inf or NaN are rerun by
 // the reference as vec_dot does.
@@ -181,24 +182,22 @@ static void gemm_f16_block_1x1(int vectors, const v128_t *w, const v128_t *a, v1
     acc[0] = s0, acc[1] = s1, acc[2] = s2, acc[3] = s3;
 }
 
-// Rows [0, nr) x tokens [0, nt), nr <= GEMM_ROWS, nt <= GEMM_TOKENS, n a multiple of 16.
-static void gemm_f16_tile(int n, int nr, int nt, const uint8_t *x, size_t x_row, const uint8_t *y, size_t y_row,
-                          float *s, size_t s_stride) {
+// Rows [0, nr) x tokens [0, nt), nr <= GEMM_ROWS, nt <= GEMM_TOKENS, n a multiple of 16, against
+// the tokens' converted activations: chunk c of token t at acts + (c * acts_tokens + t) *
+// CHUNK_VECTORS (see converted_activations), y_bad[t] whether token t holds an inf or NaN.
+static void gemm_f16_tile(int n, int nr, int nt, const uint8_t *x, size_t x_row, const v128_t *acts, int acts_tokens,
+                          const bool *y_bad, const uint8_t *y, size_t y_row, float *s, size_t s_stride) {
     v128_t acc[GEMM_ROWS][GEMM_TOKENS][4];
-    v128_t x_probe[GEMM_ROWS], y_probe[GEMM_TOKENS];
+    v128_t x_probe[GEMM_ROWS];
     for (int r = 0; r < nr; r++) {
         x_probe[r] = wasm_i16x8_const_splat(0);
         for (int t = 0; t < nt; t++) acc[r][t][0] = acc[r][t][1] = acc[r][t][2] = acc[r][t][3] = wasm_f32x4_const_splat(0.0f);
     }
-    for (int t = 0; t < nt; t++) y_probe[t] = wasm_i16x8_const_splat(0);
-    v128_t act[GEMM_TOKENS][CHUNK_VECTORS], w[2][CHUNK_VECTORS];
+    v128_t w[2][CHUNK_VECTORS];
     const int nt4 = nt & ~3;
     for (int c = 0; c < n; c += GEMM_CHUNK) {
         const int blocks = (n - c < GEMM_CHUNK ? n - c : GEMM_CHUNK) / 16, vectors = 4 * blocks;
-        for (int t = 0; t < nt; t++) {
-            const hs_f16 *yt = (const hs_f16 *)(y + (size_t)t * y_row) + c;
-            for (int j = 0; j < blocks; j++) f16x16_to_split_f32(yt + 16 * j, &act[t][4 * j], &y_probe[t]);
-        }
+        const v128_t(*act)[CHUNK_VECTORS] = (const v128_t(*)[CHUNK_VECTORS])(acts + (size_t)(c / GEMM_CHUNK) * acts_tokens * CHUNK_VECTORS);
         for (int r = 0; r < nr; r += 2) {
             const int rows = nr - r < 2 ? 1 : 2;
             for (int i = 0; i < rows; i++) {
@@ -218,7 +217,7 @@ static void gemm_f16_tile(int n, int nr, int nt, const uint8_t *x, size_t x_row,
     for (int t = 0; t < nt; t++) {
         for (int r = 0; r < nr; r++) {
             float *out = &s[(size_t)t * s_stride + (size_t)r];
-            if (probe_hit(x_probe[r]) || probe_hit(y_probe[t])) {
+            if (probe_hit(x_probe[r]) || y_bad[t]) {
                 hs_vec_dot_f16_ref(n, out, x + (size_t)r * x_row, y + (size_t)t * y_row);
                 continue;
             }
@@ -226,6 +225,27 @@ static void gemm_f16_tile(int n, int nr, int nt, const uint8_t *x, size_t x_row,
             *out = sum_accumulators(a[0], a[1], a[2], a[3]);
         }
     }
+}
+
+// Every token's activations, split and converted, once per call (a tile converting its own paid
+// for it again for every 16 rows: a quarter of the gemm's work when the matmul handed it 16 rows
+// at a time), laid out chunk by chunk with the tokens of a chunk CHUNK_VECTORS apart, as the 2x4
+// block reads them; bad[t]: token t holds an inf or NaN. The caller frees the result (NULL: no
+// memory). nt * n * 4 bytes, rounded up to whole chunks.
+static v128_t *converted_activations(int n, int nt, const uint8_t *y, size_t y_row, bool *bad) {
+    const int chunks = (n + GEMM_CHUNK - 1) / GEMM_CHUNK;
+    v128_t *acts = aligned_alloc(16, (size_t)chunks * (size_t)nt * CHUNK_VECTORS * sizeof(v128_t));
+    if (!acts) return NULL;
+    for (int t = 0; t < nt; t++) {
+        const hs_f16 *yt = (const hs_f16 *)(y + (size_t)t * y_row);
+        v128_t probe = wasm_i16x8_const_splat(0);
+        for (int j = 0; j < n / 16; j++) {
+            v128_t *dst = acts + ((size_t)(j / (GEMM_CHUNK / 16)) * nt + t) * CHUNK_VECTORS + 4 * (j % (GEMM_CHUNK / 16));
+            f16x16_to_split_f32(yt + 16 * j, dst, &probe);
+        }
+        bad[t] = probe_hit(probe);
+    }
+    return acts;
 }
 
 // ---- F16 mat-vec (decode) ----
@@ -366,25 +386,29 @@ bool hs_f16_all_finite_simd128(const void *data, size_t bytes) {
 void hs_gemm_f16_f16_simd128(int n, int nr, int nt, const void *vx, size_t x_row, const void *vy, size_t y_row, float *s,
                              size_t s_stride) {
     const uint8_t *x = vx, *y = vy;
+    bool *bad = n % 16 == 0 ? malloc((size_t)nt) : NULL;
+    v128_t *acts = bad ? converted_activations(n, nt, y, y_row, bad) : NULL;
+    if (!acts) {
+        // rows with an 8- or 1-element tail (vec_dot's own order is simplest kept by vec_dot), or
+        // no memory for the converted activations
+        for (int t = 0; t < nt; t++) {
+            for (int r = 0; r < nr; r++) {
+                hs_vec_dot_f16_simd128(n, &s[(size_t)t * s_stride + (size_t)r], x + (size_t)r * x_row, y + (size_t)t * y_row);
+            }
+        }
+        free(bad);
+        return;
+    }
     for (int r0 = 0; r0 < nr; r0 += GEMM_ROWS) {
         const int rn = nr - r0 < GEMM_ROWS ? nr - r0 : GEMM_ROWS;
         for (int t0 = 0; t0 < nt; t0 += GEMM_TOKENS) {
             const int tn = nt - t0 < GEMM_TOKENS ? nt - t0 : GEMM_TOKENS;
-            const uint8_t *xr = x + (size_t)r0 * x_row, *yt = y + (size_t)t0 * y_row;
-            float *st = s + (size_t)t0 * s_stride + (size_t)r0;
-            if (n % 16 == 0) {
-                gemm_f16_tile(n, rn, tn, xr, x_row, yt, y_row, st, s_stride);
-                continue;
-            }
-            // rows with an 8- or 1-element tail: vec_dot's own order is simplest kept by vec_dot
-            for (int t = 0; t < tn; t++) {
-                for (int r = 0; r < rn; r++) {
-                    hs_vec_dot_f16_simd128(n, &st[(size_t)t * s_stride + (size_t)r], xr + (size_t)r * x_row,
-                                           yt + (size_t)t * y_row);
-                }
-            }
+            gemm_f16_tile(n, rn, tn, x + (size_t)r0 * x_row, x_row, acts + (size_t)t0 * CHUNK_VECTORS, nt, bad + t0,
+                          y + (size_t)t0 * y_row, y_row, s + (size_t)t0 * s_stride + (size_t)r0, s_stride);
         }
     }
+    free(acts);
+    free(bad);
 }
 
 // One f32 -> f16 conversion per lane, bit for bit hs_f32_to_f16 (round to nearest even, overflow
