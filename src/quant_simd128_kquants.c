@@ -304,7 +304,8 @@ static void vec_dot_k4_ref(int n, float *s, const void *vx, const void *vy, bool
 
 // Q4_K and Q5_K differ only in the fifth bits; the flag is a constant at each call, so the
 // compiler emits two specialised loops.
-static inline void vec_dot_k4(int n, float *s, const void *vx, const void *vy, bool five_bits) {
+static inline __attribute__((always_inline)) void vec_dot_k4(int n, float *s, const void *vx, const void *vy,
+                                                             bool five_bits) {
     const block_q8_K *y = vy;
     v128_t acc = wasm_f32x4_const_splat(0.0f);
     bool finite = true;
@@ -381,6 +382,26 @@ void hs_vec_dot_q4_K_q8_K_simd128(int n, float *s, const void *vx, const void *v
 
 void hs_vec_dot_q5_K_q8_K_simd128(int n, float *s, const void *vx, const void *vy) {
     vec_dot_k4(n, s, vx, vy, true);
+}
+
+// Decode: the rows in one loop, vec_dot's body inlined (one call per row had its own set-up).
+static inline __attribute__((always_inline)) void gemv_k4(int n, int nr, int nt, const void *vx, size_t x_row,
+                                                          const void *vy, size_t y_row, float *s, size_t s_stride,
+                                                          bool five_bits) {
+    const uint8_t *x = vx, *y = vy;
+    for (int t = 0; t < nt; t++)
+        for (int r = 0; r < nr; r++)
+            vec_dot_k4(n, &s[(size_t)t * s_stride + (size_t)r], x + (size_t)r * x_row, y + (size_t)t * y_row, five_bits);
+}
+
+void hs_gemv_q4_K_q8_K_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y, size_t y_row,
+                               float *s, size_t s_stride) {
+    gemv_k4(n, nr, nt, x, x_row, y, y_row, s, s_stride, false);
+}
+
+void hs_gemv_q5_K_q8_K_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y, size_t y_row,
+                               float *s, size_t s_stride) {
+    gemv_k4(n, nr, nt, x, x_row, y, y_row, s, s_stride, true);
 }
 
 void hs_gemm_q4_K_q8_K_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y, size_t y_row,
@@ -472,7 +493,7 @@ static inline v128_t finish_q6(v128_t isum, const block_q8_K *y, const int16_t *
 #endif
 }
 
-void hs_vec_dot_q6_K_q8_K_simd128(int n, float *s, const void *vx, const void *vy) {
+static inline __attribute__((always_inline)) void vec_dot_q6(int n, float *s, const void *vx, const void *vy) {
     const block_q6_K *x = vx;
     const block_q8_K *y = vy;
     v128_t acc = wasm_f32x4_const_splat(0.0f);
@@ -497,6 +518,16 @@ void hs_vec_dot_q6_K_q8_K_simd128(int n, float *s, const void *vx, const void *v
         return;
     }
     *s = hs_simd128_hsum_f32x4(acc);
+}
+
+void hs_vec_dot_q6_K_q8_K_simd128(int n, float *s, const void *vx, const void *vy) { vec_dot_q6(n, s, vx, vy); }
+
+// Decode: as gemv_k4.
+void hs_gemv_q6_K_q8_K_simd128(int n, int nr, int nt, const void *vx, size_t x_row, const void *vy, size_t y_row,
+                               float *s, size_t s_stride) {
+    const uint8_t *x = vx, *y = vy;
+    for (int t = 0; t < nt; t++)
+        for (int r = 0; r < nr; r++) vec_dot_q6(n, &s[(size_t)t * s_stride + (size_t)r], x + (size_t)r * x_row, y + (size_t)t * y_row);
 }
 
 // Prefill, as gemm_k4: each part's codes decoded once for GEMM_TOKENS tokens; per token the

@@ -585,8 +585,8 @@ static void test_gemm(void) {
 // Rows longer than 16384 elements, where the decode kernels change course: gemv_rows4 works out
 // each activation block per group of rows instead of once per call (nb > 512), and the F16 gemv
 // keeps the converted activation on the heap. Bit for bit as on short rows (gemm_rows4: the
-// reference; F16 gemv: its vec_dot), also with an infinite activation scale (F16: element) past
-// the precomputed range.
+// reference; the F16 and k-quant gemv: their vec_dot), also with an infinite activation scale
+// (F16: element) past the precomputed range.
 static void test_long_rows(void) {
     enum { ROWS = 8 };
     for (size_t ti = 0; ti < NTYPES; ti++) {
@@ -611,7 +611,9 @@ static void test_long_rows(void) {
         for (int special = 0; special < 2; special++) {
             if (special) { // the last activation block's scale (F16: an element near the end) infinite
                 const uint16_t inf = 0x7c00;
+                const float inf32 = INFINITY; // Q8_K's d is an f32
                 if (t == HS_TYPE_F16) memcpy(y + y_row - 8, &inf, 2);
+                else if (vt == HS_TYPE_Q8_K) memcpy(y + y_row - hs_type_get(vt)->type_size, &inf32, 4);
                 else memcpy(y + y_row - hs_type_get(vt)->type_size, &inf, 2);
             }
             float got[ROWS + 1];
