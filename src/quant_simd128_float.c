@@ -129,13 +129,13 @@ void hs_vec_dot_f16_simd128(int n, float *s, const void *vx, const void *vy) {
 // multiplies. Here the tokens are converted once per call (the matmul hands over a thread's whole
 // range of rows: gemm_whole_range), then a tile of up to GEMM_ROWS weight rows meets up to
 // GEMM_TOKENS tokens, K walked in chunks of GEMM_CHUNK elements: each row's chunk is converted once
-// for the tile's tokens, and it and their chunks stay in L1 (2 + 16 KiB). Each (row, token) keeps
+// for the tile's tokens, and it and their chunks stay in L1 (1 + 16 KiB). Each (row, token) keeps
 // vec_dot's four accumulators with the same lanes, products and order, so every result is
 // vec_dot's bit for bit (the test checks it); rows or tokens holding an inf or NaN are rerun by
 // the reference as vec_dot does.
 #define GEMM_ROWS 16
-#define GEMM_TOKENS 16 // 8: weight conversion a third of the work; kernel 15.4 -> 17.4 Gelem/s at 16
-#define GEMM_CHUNK 256 // a multiple of 16
+#define GEMM_TOKENS 32 // each row chunk converted once per 32 tokens (at 8, a third of the work)
+#define GEMM_CHUNK 128 // a multiple of 16; 32 tokens' chunks then fill 16 KiB of L1
 
 // 16 F16s at p as four f32x4 in vec_dot's lane split: even 0..7, odd 0..7, even 8..15, odd 8..15.
 static inline void f16x16_to_split_f32(const hs_f16 *p, v128_t *out, v128_t *probe) {
