@@ -184,7 +184,7 @@ static void gemm_f16_block_1x1(int vectors, const v128_t *w, const v128_t *a, v1
 
 // Rows [0, nr) x tokens [0, nt), nr <= GEMM_ROWS, nt <= GEMM_TOKENS, n a multiple of 16, against
 // the tokens' converted activations: chunk c of token t at acts + (c * acts_tokens + t) *
-// CHUNK_VECTORS (see converted_activations), y_bad[t] whether token t holds an inf or NaN.
+// CHUNK_VECTORS (see convert_activations), y_bad[t] whether token t holds an inf or NaN.
 static void gemm_f16_tile(int n, int nr, int nt, const uint8_t *x, size_t x_row, const v128_t *acts, int acts_tokens,
                           const bool *y_bad, const uint8_t *y, size_t y_row, float *s, size_t s_stride) {
     v128_t acc[GEMM_ROWS][GEMM_TOKENS][4];
@@ -227,15 +227,14 @@ static void gemm_f16_tile(int n, int nr, int nt, const uint8_t *x, size_t x_row,
     }
 }
 
-// Every token's activations, split and converted, once per call (a tile converting its own paid
-// for it again for every 16 rows: a quarter of the gemm's work when the matmul handed it 16 rows
-// at a time), laid out chunk by chunk with the tokens of a chunk CHUNK_VECTORS apart, as the 2x4
-// block reads them; bad[t]: token t holds an inf or NaN. The caller frees the result (NULL: no
-// memory). nt * n * 4 bytes, rounded up to whole chunks.
-static v128_t *converted_activations(int n, int nt, const uint8_t *y, size_t y_row, bool *bad) {
-    const int chunks = (n + GEMM_CHUNK - 1) / GEMM_CHUNK;
-    v128_t *acts = aligned_alloc(16, (size_t)chunks * (size_t)nt * CHUNK_VECTORS * sizeof(v128_t));
-    if (!acts) return NULL;
+// Tokens' activations split and converted once per call (a tile converting its own paid for them
+// again for every 16 rows: a quarter of the gemm's work when the matmul handed it 16 rows at a
+// time), laid out chunk by chunk with the tokens of a chunk CHUNK_VECTORS apart, as the 2x4 block
+// reads them; bad[t]: token t holds an inf or NaN. At most ACT_TOKENS tokens at a time, so that
+// the copy (ACT_TOKENS * n * 4 bytes, rounded up to whole chunks: 512 KiB at n = 2048) stays a
+// bounded scratch whatever the batch; the rows are then read once per ACT_TOKENS tokens.
+#define ACT_TOKENS 64 // a multiple of GEMM_TOKENS
+static void convert_activations(int n, int nt, const uint8_t *y, size_t y_row, v128_t *acts, bool *bad) {
     for (int t = 0; t < nt; t++) {
         const hs_f16 *yt = (const hs_f16 *)(y + (size_t)t * y_row);
         v128_t probe = wasm_i16x8_const_splat(0);
@@ -245,7 +244,6 @@ static v128_t *converted_activations(int n, int nt, const uint8_t *y, size_t y_r
         }
         bad[t] = probe_hit(probe);
     }
-    return acts;
 }
 
 // ---- F16 mat-vec (decode) ----
@@ -386,8 +384,8 @@ bool hs_f16_all_finite_simd128(const void *data, size_t bytes) {
 void hs_gemm_f16_f16_simd128(int n, int nr, int nt, const void *vx, size_t x_row, const void *vy, size_t y_row, float *s,
                              size_t s_stride) {
     const uint8_t *x = vx, *y = vy;
-    bool *bad = n % 16 == 0 ? malloc((size_t)nt) : NULL;
-    v128_t *acts = bad ? converted_activations(n, nt, y, y_row, bad) : NULL;
+    const int chunks = (n + GEMM_CHUNK - 1) / GEMM_CHUNK, most = nt < ACT_TOKENS ? nt : ACT_TOKENS;
+    v128_t *acts = n % 16 == 0 ? aligned_alloc(16, (size_t)chunks * (size_t)most * CHUNK_VECTORS * sizeof(v128_t)) : NULL;
     if (!acts) {
         // rows with an 8- or 1-element tail (vec_dot's own order is simplest kept by vec_dot), or
         // no memory for the converted activations
@@ -396,19 +394,24 @@ void hs_gemm_f16_f16_simd128(int n, int nr, int nt, const void *vx, size_t x_row
                 hs_vec_dot_f16_simd128(n, &s[(size_t)t * s_stride + (size_t)r], x + (size_t)r * x_row, y + (size_t)t * y_row);
             }
         }
-        free(bad);
         return;
     }
-    for (int r0 = 0; r0 < nr; r0 += GEMM_ROWS) {
-        const int rn = nr - r0 < GEMM_ROWS ? nr - r0 : GEMM_ROWS;
-        for (int t0 = 0; t0 < nt; t0 += GEMM_TOKENS) {
-            const int tn = nt - t0 < GEMM_TOKENS ? nt - t0 : GEMM_TOKENS;
-            gemm_f16_tile(n, rn, tn, x + (size_t)r0 * x_row, x_row, acts + (size_t)t0 * CHUNK_VECTORS, nt, bad + t0,
-                          y + (size_t)t0 * y_row, y_row, s + (size_t)t0 * s_stride + (size_t)r0, s_stride);
+    bool bad[ACT_TOKENS];
+    for (int g0 = 0; g0 < nt; g0 += ACT_TOKENS) {
+        const int gn = nt - g0 < ACT_TOKENS ? nt - g0 : ACT_TOKENS;
+        const uint8_t *yg = y + (size_t)g0 * y_row;
+        float *sg = s + (size_t)g0 * s_stride;
+        convert_activations(n, gn, yg, y_row, acts, bad);
+        for (int r0 = 0; r0 < nr; r0 += GEMM_ROWS) {
+            const int rn = nr - r0 < GEMM_ROWS ? nr - r0 : GEMM_ROWS;
+            for (int t0 = 0; t0 < gn; t0 += GEMM_TOKENS) {
+                const int tn = gn - t0 < GEMM_TOKENS ? gn - t0 : GEMM_TOKENS;
+                gemm_f16_tile(n, rn, tn, x + (size_t)r0 * x_row, x_row, acts + (size_t)t0 * CHUNK_VECTORS, gn, bad + t0,
+                              yg + (size_t)t0 * y_row, y_row, sg + (size_t)t0 * s_stride + (size_t)r0, s_stride);
+            }
         }
     }
     free(acts);
-    free(bad);
 }
 
 // One f32 -> f16 conversion per lane, bit for bit hs_f32_to_f16 (round to nearest even, overflow

@@ -441,7 +441,7 @@ static bool gemm_is_vec_dot(hs_type t) {
 }
 
 static int gemm_checks;
-enum { MAX_ROWS = 21, MAX_TOKENS = 35 }; // the gemm test's rows and tokens
+enum { MAX_ROWS = 21, MAX_TOKENS = 70 }; // the gemm test's rows and tokens
 
 // A decode kernel (one token) on nr rows: each result vec_dot's bit for bit, nothing written past them.
 static void check_decode(const hs_quant_traits *fast, hs_gemm_fn kernel, const char *name, int n, int nr, int special,
@@ -461,8 +461,9 @@ static void check_decode(const hs_quant_traits *fast, hs_gemm_fn kernel, const c
 }
 
 static void test_gemm(void) {
-    // {7, 19}, {3, 35}: more tokens than a gemm takes at once (F16: 32, its activations converted for all)
-    static const int shapes[][2] = {{1, 2}, {3, 4}, {16, 5}, {17, 8}, {21, 9}, {7, 19}, {3, 35}, {5, 1}, {2, 3}, {16, 1}, {3, 1}, {1, 1}};
+    // {7, 19}, {3, 35}, {2, 70}: more tokens than a gemm tile takes (F16: 32) and than it converts
+    // at a time (F16: 64)
+    static const int shapes[][2] = {{1, 2}, {3, 4}, {16, 5}, {17, 8}, {21, 9}, {7, 19}, {3, 35}, {2, 70}, {5, 1}, {2, 3}, {16, 1}, {3, 1}, {1, 1}};
     for (size_t ti = 0; ti < NTYPES; ti++) {
         const hs_type t = TYPES[ti];
         const hs_quant_traits *fast = hs_quant_traits_get(t), *ref = hs_quant_traits_ref(t);
