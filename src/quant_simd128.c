@@ -61,6 +61,8 @@ void hs_quant_simd128_override(hs_quant_traits table[HS_TYPE_COUNT]) {
     table[HS_TYPE_Q4_K].gemm = hs_gemm_q4_K_q8_K_simd128;
     table[HS_TYPE_Q5_K].gemm = hs_gemm_q5_K_q8_K_simd128;
     table[HS_TYPE_Q6_K].gemm = hs_gemm_q6_K_q8_K_simd128;
+    table[HS_TYPE_Q2_K].gemv = hs_gemv_q2_K_q8_K_simd128;
+    table[HS_TYPE_Q3_K].gemv = hs_gemv_q3_K_q8_K_simd128;
     table[HS_TYPE_Q4_K].gemv = hs_gemv_q4_K_q8_K_simd128;
     table[HS_TYPE_Q5_K].gemv = hs_gemv_q5_K_q8_K_simd128;
     table[HS_TYPE_Q6_K].gemv = hs_gemv_q6_K_q8_K_simd128;

@@ -82,6 +82,10 @@ void hs_gemm_q4_K_q8_K_simd128(int n, int nr, int nt, const void *x, size_t x_ro
 void hs_gemm_q5_K_q8_K_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y, size_t y_row, float *s,
                                size_t s_stride);
 // Decode (nt 1): the rows in one loop, each result vec_dot's.
+void hs_gemv_q2_K_q8_K_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y, size_t y_row, float *s,
+                               size_t s_stride);
+void hs_gemv_q3_K_q8_K_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y, size_t y_row, float *s,
+                               size_t s_stride);
 void hs_gemv_q4_K_q8_K_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y, size_t y_row, float *s,
                                size_t s_stride);
 void hs_gemv_q5_K_q8_K_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y, size_t y_row, float *s,

@@ -127,7 +127,7 @@ static inline v128_t two_bits(v128_t packed, unsigned shift) {
 
 // Weights 0..3 per 16 with 4-bit scale (low nibble) and min (high nibble): two products per i16
 // lane stay within 768.
-void hs_vec_dot_q2_K_q8_K_simd128(int n, float *s, const void *vx, const void *vy) {
+static inline __attribute__((always_inline)) void vec_dot_q2(int n, float *s, const void *vx, const void *vy) {
     const block_q2_K *x = vx;
     const block_q8_K *y = vy;
     v128_t acc = wasm_f32x4_const_splat(0.0f);
@@ -185,7 +185,7 @@ static inline void unpack_scales_q3(const uint8_t *packed, int16_t sc[16]) {
 
 // Weights -4..3: the 2-bit field, minus 4 where the hmask bit is clear. Two products per i16 lane
 // stay within 1024.
-void hs_vec_dot_q3_K_q8_K_simd128(int n, float *s, const void *vx, const void *vy) {
+static inline __attribute__((always_inline)) void vec_dot_q3(int n, float *s, const void *vx, const void *vy) {
     const block_q3_K *x = vx;
     const block_q8_K *y = vy;
     const v128_t four = wasm_i8x16_const_splat(4);
@@ -384,26 +384,6 @@ void hs_vec_dot_q5_K_q8_K_simd128(int n, float *s, const void *vx, const void *v
     vec_dot_k4(n, s, vx, vy, true);
 }
 
-// Decode: the rows in one loop, vec_dot's body inlined (one call per row had its own set-up).
-static inline __attribute__((always_inline)) void gemv_k4(int n, int nr, int nt, const void *vx, size_t x_row,
-                                                          const void *vy, size_t y_row, float *s, size_t s_stride,
-                                                          bool five_bits) {
-    const uint8_t *x = vx, *y = vy;
-    for (int t = 0; t < nt; t++)
-        for (int r = 0; r < nr; r++)
-            vec_dot_k4(n, &s[(size_t)t * s_stride + (size_t)r], x + (size_t)r * x_row, y + (size_t)t * y_row, five_bits);
-}
-
-void hs_gemv_q4_K_q8_K_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y, size_t y_row,
-                               float *s, size_t s_stride) {
-    gemv_k4(n, nr, nt, x, x_row, y, y_row, s, s_stride, false);
-}
-
-void hs_gemv_q5_K_q8_K_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y, size_t y_row,
-                               float *s, size_t s_stride) {
-    gemv_k4(n, nr, nt, x, x_row, y, y_row, s, s_stride, true);
-}
-
 void hs_gemm_q4_K_q8_K_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y, size_t y_row,
                                float *s, size_t s_stride) {
     gemm_k4(n, nr, nt, x, x_row, y, y_row, s, s_stride, false);
@@ -522,14 +502,6 @@ static inline __attribute__((always_inline)) void vec_dot_q6(int n, float *s, co
 
 void hs_vec_dot_q6_K_q8_K_simd128(int n, float *s, const void *vx, const void *vy) { vec_dot_q6(n, s, vx, vy); }
 
-// Decode: as gemv_k4.
-void hs_gemv_q6_K_q8_K_simd128(int n, int nr, int nt, const void *vx, size_t x_row, const void *vy, size_t y_row,
-                               float *s, size_t s_stride) {
-    const uint8_t *x = vx, *y = vy;
-    for (int t = 0; t < nt; t++)
-        for (int r = 0; r < nr; r++) vec_dot_q6(n, &s[(size_t)t * s_stride + (size_t)r], x + (size_t)r * x_row, y + (size_t)t * y_row);
-}
-
 // Prefill, as gemm_k4: each part's codes decoded once for GEMM_TOKENS tokens; per token the
 // operations are the vec_dot's (integer sums, then the same float steps), so every result is that
 // token's vec_dot bit for bit.
@@ -573,5 +545,35 @@ void hs_gemm_q6_K_q8_K_simd128(int n, int nr, int nt, const void *vx, size_t x_r
         }
     }
 }
+
+// ---- decode ----
+//
+// One token: the rows in one loop with vec_dot's body inlined (a call per row had its own set-up,
+// and a 768-wide row is only three super-blocks: Q4_K tg 154 -> 203, Q6_K 115 -> 123 tok/s); every
+// result is vec_dot's. More tokens: the same per token.
+static inline __attribute__((always_inline)) void vec_dot_q4(int n, float *s, const void *x, const void *y) {
+    vec_dot_k4(n, s, x, y, false);
+}
+
+static inline __attribute__((always_inline)) void vec_dot_q5(int n, float *s, const void *x, const void *y) {
+    vec_dot_k4(n, s, x, y, true);
+}
+
+void hs_vec_dot_q2_K_q8_K_simd128(int n, float *s, const void *x, const void *y) { vec_dot_q2(n, s, x, y); }
+void hs_vec_dot_q3_K_q8_K_simd128(int n, float *s, const void *x, const void *y) { vec_dot_q3(n, s, x, y); }
+
+#define KQUANT_GEMV(name, row_dot)                                                                                     \
+    void name(int n, int nr, int nt, const void *vx, size_t x_row, const void *vy, size_t y_row, float *s,           \
+              size_t s_stride) {                                                                                      \
+        const uint8_t *x = vx, *y = vy;                                                                               \
+        for (int t = 0; t < nt; t++)                                                                                  \
+            for (int r = 0; r < nr; r++)                                                                              \
+                row_dot(n, &s[(size_t)t * s_stride + (size_t)r], x + (size_t)r * x_row, y + (size_t)t * y_row);       \
+    }
+KQUANT_GEMV(hs_gemv_q2_K_q8_K_simd128, vec_dot_q2)
+KQUANT_GEMV(hs_gemv_q3_K_q8_K_simd128, vec_dot_q3)
+KQUANT_GEMV(hs_gemv_q4_K_q8_K_simd128, vec_dot_q4)
+KQUANT_GEMV(hs_gemv_q5_K_q8_K_simd128, vec_dot_q5)
+KQUANT_GEMV(hs_gemv_q6_K_q8_K_simd128, vec_dot_q6)
 
 #endif // __wasm_simd128__
