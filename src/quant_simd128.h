@@ -128,14 +128,20 @@ static inline float hs_simd128_f16_to_f32(hs_f16 h) {
 // subnormal-free form costs three times as much in the F16 dot product (V8 rebuilds each vector
 // constant at every use), and f16 subnormals are rare among weights, unlike among Q6_K scales.
 // Finite inputs only (exponent 31 comes out as a finite 2^16..).
+//
+// The shifted and masked bits alone, read as floats: each f16 times 2^-112 (a kernel that moves
+// the multiply onto its other operand uses these; quant_simd128_float.c).
+static inline v128_t hs_simd128_f16hi_to_f32_bits(v128_t hi) {
+    return wasm_v128_and(wasm_i32x4_shr(hi, 3), wasm_i32x4_const_splat((int32_t)0x8fffffff));
+}
+
 static inline v128_t hs_simd128_f16hi_to_f32_finite(v128_t hi) {
-    const v128_t bits = wasm_v128_and(wasm_i32x4_shr(hi, 3), wasm_i32x4_const_splat((int32_t)0x8fffffff));
-    return wasm_f32x4_mul(bits, wasm_f32x4_const_splat(0x1p112f));
+    return wasm_f32x4_mul(hs_simd128_f16hi_to_f32_bits(hi), wasm_f32x4_const_splat(0x1p112f));
 }
 
 // The same, exact for every input: exponent 31 keeps its mantissa (NaN payload) under exponent 255.
 static inline v128_t hs_simd128_f16hi_to_f32(v128_t hi) {
-    const v128_t bits = wasm_v128_and(wasm_i32x4_shr(hi, 3), wasm_i32x4_const_splat((int32_t)0x8fffffff));
+    const v128_t bits = hs_simd128_f16hi_to_f32_bits(hi);
     const v128_t finite = wasm_f32x4_mul(bits, wasm_f32x4_const_splat(0x1p112f));
     const v128_t special = wasm_i32x4_ge(wasm_v128_and(hi, wasm_i32x4_const_splat(0x7fffffff)),
                                          wasm_i32x4_const_splat(0x7c000000));

@@ -260,9 +260,10 @@ static void convert_activations(int n, int nt, const uint8_t *y, size_t y_row, v
 // w * x, exact in float either way, so the same bits as vec_dot's with one multiply fewer per four
 // weights; and the odd weights' mask folds into the one after the shift.
 
-// Eight F16 weights as w * 2^-112, split into even and odd elements as f16x8_to_split_f32 does.
+// Eight F16 weights as w * 2^-112, split into even and odd elements as f16x8_to_split_f32 does;
+// the odd ones shifted in place, the mask also clearing the even neighbour's bits shifted in.
 static inline void f16x8_to_split_scaled(v128_t h, v128_t *even, v128_t *odd) {
-    *even = wasm_v128_and(wasm_i32x4_shr(even_halves_high(h), 3), wasm_i32x4_const_splat((int32_t)0x8fffffff));
+    *even = hs_simd128_f16hi_to_f32_bits(even_halves_high(h));
     *odd = wasm_v128_and(wasm_i32x4_shr(h, 3), wasm_i32x4_const_splat((int32_t)0x8fffe000));
 }
 
