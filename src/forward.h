@@ -17,7 +17,7 @@ typedef struct {
     int n_ctx, n_batch, n_past;
     bool kv_f16;
     int kv_dim;            // n_head_kv * head_dim
-    void *k_cache, *v_cache; // [n_layer][n_ctx][kv_dim], F16 or F32
+    void *k_cache, *v_cache; // [n_layer][n_head_kv][n_ctx][head_dim], F16 or F32
     // Scratch for one batch: every activation is [n_batch][width].
     float *x, *xn, *q, *k, *v, *att, *gate, *up;
     float *rope;           // [n_batch][rope_dim] cos/sin pairs
