@@ -121,7 +121,8 @@ static void kv_store(const hs_context *c, void *cache, int layer, int pos, const
         void *dst = kv_head_row(c, cache, layer, h, pos);
         const float *head = src + (size_t)h * hd;
         if (c->kv_f16) {
-            for (int i = 0; i < hd; i++) ((hs_f16 *)dst)[i] = hs_f32_to_f16(head[i]);
+            // F16's row quantizer: hs_f32_to_f16 per element, in SIMD where built
+            hs_quant_traits_get(HS_TYPE_F16)->quantize_activation(head, dst, hd);
         } else {
             memcpy(dst, head, (size_t)hd * sizeof(float));
         }

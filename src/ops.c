@@ -2,7 +2,7 @@
 
 #include <math.h>
 
-void hs_rmsnorm(float *out, const float *x, const float *w, int n, float eps) {
+void hs_rmsnorm_ref(float *out, const float *x, const float *w, int n, float eps) {
     double sum = 0.0;
     for (int i = 0; i < n; i++) sum += (double)(x[i] * x[i]);
     const float scale = 1.0f / sqrtf((float)(sum / n) + eps);
@@ -24,7 +24,7 @@ void hs_rope_cache(float *cache, int rope_dim, float pos, float base, float freq
     }
 }
 
-void hs_rope_norm(float *head, int rope_dim, const float *cache) {
+void hs_rope_norm_ref(float *head, int rope_dim, const float *cache) {
     for (int i = 0; i < rope_dim; i += 2) {
         const float c = cache[i], s = cache[i + 1];
         const float x0 = head[i], x1 = head[i + 1];
@@ -33,7 +33,7 @@ void hs_rope_norm(float *head, int rope_dim, const float *cache) {
     }
 }
 
-void hs_rope_neox(float *head, int rope_dim, const float *cache) {
+void hs_rope_neox_ref(float *head, int rope_dim, const float *cache) {
     const int half = rope_dim / 2;
     for (int i = 0; i < half; i++) {
         const float c = cache[2 * i], s = cache[2 * i + 1];
@@ -43,7 +43,7 @@ void hs_rope_neox(float *head, int rope_dim, const float *cache) {
     }
 }
 
-void hs_softmax(float *x, int n, float scale) {
+void hs_softmax_ref(float *x, int n, float scale) {
     float max = -INFINITY;
     for (int i = 0; i < n; i++) {
         x[i] *= scale;
@@ -59,13 +59,27 @@ void hs_softmax(float *x, int n, float scale) {
     for (int i = 0; i < n; i++) x[i] *= inv;
 }
 
-void hs_swiglu(float *out, const float *gate, const float *up, int n) {
+void hs_swiglu_ref(float *out, const float *gate, const float *up, int n) {
     for (int i = 0; i < n; i++) {
         const float g = gate[i];
         out[i] = g / (1.0f + expf(-g)) * up[i];
     }
 }
 
-void hs_add(float *x, const float *y, int n) {
+void hs_add_ref(float *x, const float *y, int n) {
     for (int i = 0; i < n; i++) x[i] += y[i];
 }
+
+// The fastest built: SIMD128 in WebAssembly builds, the reference elsewhere.
+#ifdef __wasm_simd128__
+#define FASTEST(name) name##_simd128
+#else
+#define FASTEST(name) name##_ref
+#endif
+
+void hs_rmsnorm(float *out, const float *x, const float *w, int n, float eps) { FASTEST(hs_rmsnorm)(out, x, w, n, eps); }
+void hs_rope_norm(float *head, int rope_dim, const float *cache) { FASTEST(hs_rope_norm)(head, rope_dim, cache); }
+void hs_rope_neox(float *head, int rope_dim, const float *cache) { FASTEST(hs_rope_neox)(head, rope_dim, cache); }
+void hs_softmax(float *x, int n, float scale) { FASTEST(hs_softmax)(x, n, scale); }
+void hs_swiglu(float *out, const float *gate, const float *up, int n) { FASTEST(hs_swiglu)(out, gate, up, n); }
+void hs_add(float *x, const float *y, int n) { FASTEST(hs_add)(x, y, n); }

@@ -1,5 +1,8 @@
 // The non-matmul operations of a transformer layer, with ggml's arithmetic (same accumulation
-// types and operation order) so our logits track llama.cpp's.
+// types and operation order) so our logits track llama.cpp's. Each has a scalar reference (_ref,
+// ops.c) and, in WebAssembly builds, a SIMD128 version (_simd128, ops_simd128.c); the unsuffixed
+// names use the fastest built. rope and add are bit-exact in SIMD; rmsnorm and softmax add their
+// sums in another order, and softmax and swiglu use their own exp (within 2 ulp of expf).
 #ifndef HEARTH_OPS_H
 #define HEARTH_OPS_H
 
@@ -22,5 +25,21 @@ void hs_swiglu(float *out, const float *gate, const float *up, int n);
 
 // x[i] += y[i]
 void hs_add(float *x, const float *y, int n);
+
+void hs_rmsnorm_ref(float *out, const float *x, const float *w, int n, float eps);
+void hs_rope_norm_ref(float *head, int rope_dim, const float *cache);
+void hs_rope_neox_ref(float *head, int rope_dim, const float *cache);
+void hs_softmax_ref(float *x, int n, float scale);
+void hs_swiglu_ref(float *out, const float *gate, const float *up, int n);
+void hs_add_ref(float *x, const float *y, int n);
+
+#ifdef __wasm_simd128__
+void hs_rmsnorm_simd128(float *out, const float *x, const float *w, int n, float eps);
+void hs_rope_norm_simd128(float *head, int rope_dim, const float *cache);
+void hs_rope_neox_simd128(float *head, int rope_dim, const float *cache);
+void hs_softmax_simd128(float *x, int n, float scale);
+void hs_swiglu_simd128(float *out, const float *gate, const float *up, int n);
+void hs_add_simd128(float *x, const float *y, int n);
+#endif
 
 #endif
