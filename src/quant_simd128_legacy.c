@@ -135,12 +135,13 @@ static inline v128_t block_dot_small(v128_t lo, v128_t hi, const int8_t *a) {
 // and then met with one or more activation blocks (several tokens in gemm). What "decoded" means
 // depends on the instructions at hand:
 //   SIMD128: signed weights, multiplied by extmul into i16 lanes (block_dot_small's bounds);
-//   relaxed SIMD: the unsigned 4/5-bit codes, the u7 operand of one relaxed i8 dot into i16
-//   pairs per 16 (one pmaddubsw; a block's two i16 vectors add without overflow, |sum of four
-//   products| <= 4 * 31 * 128, and widen once: Q4_0 mat-vec 14.1 -> 16.3 Gelem/s, gemm 15.2 ->
-//   20.3 against i32 dots per 16, on an AVX2 EPYC in Node; in Chromium 156 14.0 -> 16.8 and 14.4
-//   -> 21.4), with
-//   the format's offset (Q4_0: 8, Q5_0: 16) taken off once per activation block:
+//   relaxed SIMD: the unsigned 4/5-bit codes, the u7 operand of relaxed i8 dots that add into
+//   i32 lanes, one per 16, the second accumulating onto the first (exact: codes <= 31). Where
+//   the CPU has AVX-VNNI, as this Zen 5 has, Chromium 156 makes each one vpdpbusd: Q4_0 mat-vec
+//   28.7-29.2 -> 32.6-32.9 Gelem/s and gemm 38-39 -> 45 against i16 pair dots (pmaddubsw) added and
+//   widened once per block (which had beaten i32 dots per 16 on an AVX2 EPYC without VNNI: gemm
+//   14.4 -> 21.4); without VNNI V8 lowers the i32 dot to pmaddubsw + pmaddwd, the cost of that
+//   older route. The format's offset (Q4_0: 8, Q5_0: 16) is taken off once per activation block:
 //   sum((q - o) * a) = sum(q * a) - sum(o * a).
 // Q8_0 and IQ4_NL weights use all eight bits and always take the SIMD128 route. (Tried for them:
 // both sides widened to i16 once where a block meets four rows or tokens, then i32x4.dot_i16x8:
@@ -229,8 +230,7 @@ static inline v128_t decoded_dot(weights32 w, const int8_t *a, dot_kind kind) {
     switch (kind) {
     case DOT_SMALL:
 #ifdef __wasm_relaxed_simd__
-        return wasm_i32x4_extadd_pairwise_i16x8(
-            wasm_i16x8_add(hs_relaxed_dot_i8_u7_i16(y0, w.lo), hs_relaxed_dot_i8_u7_i16(y1, w.hi)));
+        return hs_relaxed_dot_i8_u7_add(y1, w.hi, hs_relaxed_dot_i8_u7_add(y0, w.lo, wasm_i32x4_const_splat(0)));
 #else
         return block_dot_small(w.lo, w.hi, a);
 #endif
