@@ -489,7 +489,7 @@ static inline __attribute__((always_inline)) void vec_dot_q6(int n, float *s, co
             }
         }
         isum = finish_q6(isum, &y[i], sc);
-        const float d = hs_simd128_f16_to_f32(x[i].d) * y[i].d;
+        const float d = hs_simd128_f16_to_f32_branchless(x[i].d) * y[i].d;
         finite &= isfinite(d);
         acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_splat(d), wasm_f32x4_convert_i32x4(isum)));
     }
@@ -529,7 +529,7 @@ void hs_gemm_q6_K_q8_K_simd128(int n, int nr, int nt, const void *vx, size_t x_r
                         }
                     }
                 }
-                const float xd = hs_simd128_f16_to_f32(xr[i].d);
+                const float xd = hs_simd128_f16_to_f32_branchless(xr[i].d);
                 for (int t = 0; t < GEMM_TOKENS; t++) {
                     const v128_t total = finish_q6(isum[t], &yt[t][i], sc);
                     const float d = xd * yt[t][i].d;

@@ -16,6 +16,9 @@
 
 #include "quant.h"
 #include "quant_blocks.h"
+#ifdef __wasm_simd128__
+#include "quant_simd128.h"
+#endif
 #include "harness.h"
 #include "types.h"
 
@@ -772,8 +775,24 @@ static void test_dequantize_all_halves(void) {
     free(b);
 }
 
+// The kernels' scalar f16 decoders (block scales and tails) on every value: the reference's bits.
+static void test_scalar_f16_all(void) {
+#ifdef __wasm_simd128__
+    int bad = 0, bad_branchless = 0;
+    for (uint32_t i = 0; i < 65536; i++) {
+        const float want = hs_f16_to_f32((hs_f16)i);
+        const float a = hs_simd128_f16_to_f32((hs_f16)i), b = hs_simd128_f16_to_f32_branchless((hs_f16)i);
+        bad += memcmp(&a, &want, sizeof a) != 0;
+        bad_branchless += memcmp(&b, &want, sizeof b) != 0;
+    }
+    CHECK(bad == 0, "hs_simd128_f16_to_f32: %d of 65536 values differ from hs_f16_to_f32", bad);
+    CHECK(bad_branchless == 0, "hs_simd128_f16_to_f32_branchless: %d of 65536 values differ", bad_branchless);
+#endif
+}
+
 int main(void) {
     test_simd_installed();
+    test_scalar_f16_all();
     test_quantize_random();
     test_quantize_float_bits();
     test_dequantize();
