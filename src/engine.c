@@ -179,7 +179,7 @@ int hearth_load_end(hearth_engine *e) {
         hearth_unload(e);
         return -1;
     }
-    hs_model_interleave_weights(&e->model); // last: nothing after it can fail and leave them rewritten
+    hs_model_prepare_weights(&e->model); // last: nothing after it can fail and leave them rewritten
     e->loaded = true;
     return 0;
 }

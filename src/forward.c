@@ -33,11 +33,34 @@ static size_t widest(const hs_model *m) {
     return w;
 }
 
+// The most any matmul weight's gemm allocates during one call of a full batch (F16's converted
+// activations in WebAssembly builds): each thread may hold that much at once.
+static uint64_t gemm_scratch_bytes(const hs_model *m, int n_batch) {
+    uint64_t most = 0;
+    for (int il = 0; il <= m->n_layer; il++) {
+        const hs_layer *L = il < m->n_layer ? &m->layers[il] : NULL;
+        const hs_tensor *ws[7] = {&m->output};
+        int n = 1;
+        if (L) {
+            const hs_tensor *layer_ws[7] = {&L->wq, &L->wk, &L->wv, &L->wo, &L->w_gate, &L->w_up, &L->w_down};
+            for (n = 0; n < 7; n++) ws[n] = layer_ws[n];
+        }
+        for (int i = 0; i < n; i++) {
+            const hs_quant_traits *q = hs_quant_traits_get(ws[i]->type);
+            if (ws[i]->ne[0] <= 0 || !q->gemm_scratch_bytes) continue; // ne: set from the header, before any data
+            const uint64_t bytes = q->gemm_scratch_bytes((int)ws[i]->ne[0], n_batch);
+            if (bytes > most) most = bytes;
+        }
+    }
+    return most;
+}
+
 uint64_t hs_context_scratch_bytes(const hs_model *m, int n_ctx, int n_batch, int n_threads) {
     uint64_t B = (uint64_t)n_batch, E = (uint64_t)m->n_embd, Q = (uint64_t)m->n_head * m->head_dim;
     uint64_t KV = (uint64_t)m->n_head_kv * m->head_dim, F = (uint64_t)m->n_ff;
     uint64_t floats = B * (E + E + Q + KV + KV + Q + F + F + (uint64_t)m->rope_dim) + (uint64_t)n_threads * n_ctx + m->n_vocab;
-    return floats * sizeof(float) + (uint64_t)hs_matmul_qbuf_size(n_batch, (int)widest(m));
+    return floats * sizeof(float) + (uint64_t)hs_matmul_qbuf_size(n_batch, (int)widest(m)) +
+           (uint64_t)n_threads * gemm_scratch_bytes(m, n_batch);
 }
 
 bool hs_context_init(hs_context *c, const hs_model *m, hs_threadpool *pool, int n_ctx, int n_batch, bool kv_f16,

@@ -227,8 +227,9 @@ void hs_model_free(hs_model *m) {
     m->layers = NULL;
 }
 
-// A matmul weight the gemm_rows4 kernels would read faster interleaved (see hs_tensor.rows4).
-static void interleave_weight(hs_tensor *t) {
+// One matmul weight: marked finite where its type's gemv_finite can use that, and interleaved
+// where the gemm_rows4 kernels read it faster (see hs_tensor.rows4).
+static void prepare_weight(hs_tensor *t) {
     const hs_quant_traits *q = hs_quant_traits_get(t->type);
     if (t->data && q && q->gemv_finite && q->all_finite) t->finite = q->all_finite(t->data, (size_t)t->ne[1] * t->row_bytes);
     if (!t->data || t->rows4 || !q || !q->gemm_rows4 || t->ne[1] % 4 != 0) return;
@@ -236,11 +237,11 @@ static void interleave_weight(hs_tensor *t) {
     t->rows4 = hs_interleave_rows4(data, t->ne[1], t->row_bytes, hs_type_get(t->type)->type_size);
 }
 
-void hs_model_interleave_weights(hs_model *m) {
-    if (!m->tied_output) interleave_weight(&m->output);
+void hs_model_prepare_weights(hs_model *m) {
+    if (!m->tied_output) prepare_weight(&m->output);
     for (int il = 0; il < m->n_layer; il++) {
         hs_layer *L = &m->layers[il];
         hs_tensor *const weights[] = {&L->wq, &L->wk, &L->wv, &L->wo, &L->w_gate, &L->w_up, &L->w_down};
-        for (size_t k = 0; k < sizeof weights / sizeof weights[0]; k++) interleave_weight(weights[k]);
+        for (size_t k = 0; k < sizeof weights / sizeof weights[0]; k++) prepare_weight(weights[k]);
     }
 }

@@ -64,12 +64,11 @@ bool hs_model_bind(hs_model *m, const gguf_ctx *meta, hs_tensor_lookup_fn lookup
                    char *err, size_t err_size);
 void hs_model_free(hs_model *m);
 
-// After a load: interleaves the rows of every matmul weight whose kernels read that layout faster
-// (see hs_tensor.rows4), in place in the loaded arena, which is why the data pointers may be
-// written here. The tied output (the token embeddings, also read by row) stays as it is. No
-// memory beyond a four-row scratch per tensor.
-// Also marks the matmul weights found to hold no inf or NaN (hs_tensor.finite), where the type
-// has a gemv_finite to use it.
-void hs_model_interleave_weights(hs_model *m);
+// After a load, readies the matmul weights for their kernels: marks those found to hold no inf or
+// NaN (hs_tensor.finite) where the type has a gemv_finite to use it, and interleaves the rows of
+// those whose kernels read that layout faster (hs_tensor.rows4), in place in the loaded arena,
+// which is why the data pointers may be written here. The tied output (the token embeddings, also
+// read by row) stays as it is. No memory beyond a four-row scratch per tensor.
+void hs_model_prepare_weights(hs_model *m);
 
 #endif

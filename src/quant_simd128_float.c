@@ -382,11 +382,16 @@ bool hs_f16_all_finite_simd128(const void *data, size_t bytes) {
     return finite;
 }
 
+// The converted activations' copy: at most ACT_TOKENS tokens, whole chunks.
+uint64_t hs_gemm_f16_scratch_bytes_simd128(int n, int nt) {
+    const uint64_t chunks = ((uint64_t)n + GEMM_CHUNK - 1) / GEMM_CHUNK, most = nt < ACT_TOKENS ? (uint64_t)nt : ACT_TOKENS;
+    return chunks * most * CHUNK_VECTORS * sizeof(v128_t);
+}
+
 void hs_gemm_f16_f16_simd128(int n, int nr, int nt, const void *vx, size_t x_row, const void *vy, size_t y_row, float *s,
                              size_t s_stride) {
     const uint8_t *x = vx, *y = vy;
-    const int chunks = (n + GEMM_CHUNK - 1) / GEMM_CHUNK, most = nt < ACT_TOKENS ? nt : ACT_TOKENS;
-    v128_t *acts = n % 16 == 0 ? aligned_alloc(16, (size_t)chunks * (size_t)most * CHUNK_VECTORS * sizeof(v128_t)) : NULL;
+    v128_t *acts = n % 16 == 0 ? aligned_alloc(16, (size_t)hs_gemm_f16_scratch_bytes_simd128(n, nt)) : NULL;
     if (!acts) {
         // rows with an 8- or 1-element tail (vec_dot's own order is simplest kept by vec_dot), or
         // no memory for the converted activations
