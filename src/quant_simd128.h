@@ -14,6 +14,8 @@
 
 #include <wasm_simd128.h>
 
+#include "simd128_relaxed.h"
+
 #include "quant_blocks.h"
 
 // quant_simd128_float.c
@@ -206,6 +208,19 @@ extern volatile uint32_t hs_simd128_touch_sink;
 static inline uint32_t hs_simd128_touch_ahead(const uint8_t *p, const uint8_t *last) {
     const uint8_t *ahead = p + HS_TOUCH_AHEAD;
     return *(ahead < last ? ahead : last);
+}
+
+// ---- exact products ----
+
+// acc + a * b for a product that is exact in float (two F16 values or their 2^-112 / 2^112 scaled
+// forms: 11 + 11 significant bits, in float's normal range), where the fused relaxed_madd and a
+// multiply then an add give the same bits. (Not BF16: its products can underflow.)
+static inline v128_t hs_simd128_madd_exact_product(v128_t a, v128_t b, v128_t acc) {
+#ifdef __wasm_relaxed_simd__
+    return hs_relaxed_madd_f32x4(a, b, acc);
+#else
+    return wasm_f32x4_add(acc, wasm_f32x4_mul(a, b));
+#endif
 }
 
 // ---- nibbles ----

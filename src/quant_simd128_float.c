@@ -18,16 +18,7 @@
 
 #include "simd128_relaxed.h"
 
-// acc + a * b for a product that is exact in float: two F16 values (11 + 11 significant bits, and
-// no product of finite f16s leaves float's normal range), where the fused relaxed_madd and a
-// multiply then an add give the same bits. (Not BF16: its products can underflow.)
-static inline v128_t madd_exact_product(v128_t a, v128_t b, v128_t acc) {
-#ifdef __wasm_relaxed_simd__
-    return hs_relaxed_madd_f32x4(a, b, acc);
-#else
-    return wasm_f32x4_add(acc, wasm_f32x4_mul(a, b));
-#endif
-}
+#define madd_exact_product hs_simd128_madd_exact_product
 
 // The final sum of the four accumulators every dot product here keeps (the F16 gemm too, so that
 // its results are vec_dot's).

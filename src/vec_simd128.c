@@ -58,13 +58,7 @@ static inline v128_t odd_bits(v128_t h) {
     return wasm_v128_and(wasm_i32x4_shr(h, 3), wasm_i32x4_const_splat((int32_t)0x8fffe000));
 }
 
-static inline v128_t madd_exact(v128_t a, v128_t b, v128_t acc) {
-#ifdef __wasm_relaxed_simd__
-    return hs_relaxed_madd_f32x4(a, b, acc);
-#else
-    return wasm_f32x4_add(acc, wasm_f32x4_mul(a, b));
-#endif
-}
+#define madd_exact hs_simd128_madd_exact_product
 
 // q is converted once (even and odd elements per 8, times 2^112); then four rows at a time, each
 // with an even and an odd accumulator, so eight independent add chains hide the add latency and
