@@ -33,22 +33,22 @@ static size_t widest(const hs_model *m) {
     return w;
 }
 
+// What weight w's gemm allocates during one call of n_batch tokens.
+static uint64_t weight_gemm_scratch(const hs_tensor *w, int n_batch) {
+    const hs_quant_traits *q = hs_quant_traits_get(w->type);
+    if (w->ne[0] <= 0 || !q->gemm_scratch_bytes) return 0; // ne: set from the header, before any data
+    return q->gemm_scratch_bytes((int)w->ne[0], n_batch);
+}
+
 // The most any matmul weight's gemm allocates during one call of a full batch (F16's converted
 // activations in WebAssembly builds): each thread may hold that much at once.
 static uint64_t gemm_scratch_bytes(const hs_model *m, int n_batch) {
-    uint64_t most = 0;
-    for (int il = 0; il <= m->n_layer; il++) {
-        const hs_layer *L = il < m->n_layer ? &m->layers[il] : NULL;
-        const hs_tensor *ws[7] = {&m->output};
-        int n = 1;
-        if (L) {
-            const hs_tensor *layer_ws[7] = {&L->wq, &L->wk, &L->wv, &L->wo, &L->w_gate, &L->w_up, &L->w_down};
-            for (n = 0; n < 7; n++) ws[n] = layer_ws[n];
-        }
-        for (int i = 0; i < n; i++) {
-            const hs_quant_traits *q = hs_quant_traits_get(ws[i]->type);
-            if (ws[i]->ne[0] <= 0 || !q->gemm_scratch_bytes) continue; // ne: set from the header, before any data
-            const uint64_t bytes = q->gemm_scratch_bytes((int)ws[i]->ne[0], n_batch);
+    uint64_t most = weight_gemm_scratch(&m->output, n_batch);
+    for (int il = 0; il < m->n_layer; il++) {
+        hs_tensor *ws[HS_LAYER_MATMULS];
+        hs_layer_matmuls(&m->layers[il], ws);
+        for (int i = 0; i < HS_LAYER_MATMULS; i++) {
+            const uint64_t bytes = weight_gemm_scratch(ws[i], n_batch);
             if (bytes > most) most = bytes;
         }
     }

@@ -240,8 +240,8 @@ static void prepare_weight(hs_tensor *t) {
 void hs_model_prepare_weights(hs_model *m) {
     if (!m->tied_output) prepare_weight(&m->output);
     for (int il = 0; il < m->n_layer; il++) {
-        hs_layer *L = &m->layers[il];
-        hs_tensor *const weights[] = {&L->wq, &L->wk, &L->wv, &L->wo, &L->w_gate, &L->w_up, &L->w_down};
-        for (size_t k = 0; k < sizeof weights / sizeof weights[0]; k++) prepare_weight(weights[k]);
+        hs_tensor *weights[HS_LAYER_MATMULS];
+        hs_layer_matmuls(&m->layers[il], weights);
+        for (int k = 0; k < HS_LAYER_MATMULS; k++) prepare_weight(weights[k]);
     }
 }

@@ -64,6 +64,13 @@ bool hs_model_bind(hs_model *m, const gguf_ctx *meta, hs_tensor_lookup_fn lookup
                    char *err, size_t err_size);
 void hs_model_free(hs_model *m);
 
+// The matmul weights of a layer, in the order the forward pass uses them.
+#define HS_LAYER_MATMULS 7
+static inline void hs_layer_matmuls(hs_layer *L, hs_tensor *out[HS_LAYER_MATMULS]) {
+    hs_tensor *const ws[HS_LAYER_MATMULS] = {&L->wq, &L->wk, &L->wv, &L->wo, &L->w_gate, &L->w_up, &L->w_down};
+    for (int i = 0; i < HS_LAYER_MATMULS; i++) out[i] = ws[i];
+}
+
 // After a load, readies the matmul weights for their kernels: marks those found to hold no inf or
 // NaN (hs_tensor.finite) where the type has a gemv_finite to use it, and interleaves the rows of
 // those whose kernels read that layout faster (hs_tensor.rows4), in place in the loaded arena,

@@ -160,6 +160,15 @@ static inline v128_t hs_simd128_f16hi_to_f32_bits(v128_t hi) {
     return wasm_v128_and(wasm_i32x4_shr(hi, 3), wasm_i32x4_const_splat((int32_t)0x8fffffff));
 }
 
+// Eight packed f16s as f32 bits alone (each value times 2^-112), split into the even elements
+// (shifted into the high halves first) and the odd ones (already there: the arithmetic shift moves
+// them into place and the mask also clears the even neighbour's bits dragged below them). A kernel
+// puts the 2^112 on its other operand (see hs_simd128_madd_exact_product).
+static inline void hs_simd128_f16x8_split_scaled(v128_t h, v128_t *even, v128_t *odd) {
+    *even = hs_simd128_f16hi_to_f32_bits(wasm_i32x4_shl(h, 16));
+    *odd = wasm_v128_and(wasm_i32x4_shr(h, 3), wasm_i32x4_const_splat((int32_t)0x8fffe000));
+}
+
 static inline v128_t hs_simd128_f16hi_to_f32_finite(v128_t hi) {
     return wasm_f32x4_mul(hs_simd128_f16hi_to_f32_bits(hi), wasm_f32x4_const_splat(0x1p112f));
 }

@@ -16,9 +16,6 @@
 
 #include <stdlib.h>
 
-#include "simd128_relaxed.h"
-
-#define madd_exact_product hs_simd128_madd_exact_product
 
 // The final sum of the four accumulators every dot product here keeps (the F16 gemm too, so that
 // its results are vec_dot's).
@@ -73,8 +70,8 @@ static inline void f16x8_fma(v128_t *acc_even, v128_t *acc_odd, v128_t x, v128_t
     v128_t xe, xo, ye, yo;
     f16x8_to_split_f32(x, &xe, &xo);
     f16x8_to_split_f32(y, &ye, &yo);
-    *acc_even = madd_exact_product(xe, ye, *acc_even);
-    *acc_odd = madd_exact_product(xo, yo, *acc_odd);
+    *acc_even = hs_simd128_madd_exact_product(xe, ye, *acc_even);
+    *acc_odd = hs_simd128_madd_exact_product(xo, yo, *acc_odd);
 }
 
 // Doubling an f16 drops its sign bit; the result is >= 0xf800 exactly when the exponent is 31.
@@ -151,10 +148,10 @@ static void gemm_f16_block_2x4(int vectors, const v128_t *w, const v128_t *a, v1
         for (; wj < w_end; wj += 4, aj += 4) {
             const v128_t x0 = wj[0], x1 = wj[CHUNK_VECTORS];
             const v128_t y0 = aj[0], y1 = aj[CHUNK_VECTORS], y2 = aj[2 * CHUNK_VECTORS], y3 = aj[3 * CHUNK_VECTORS];
-            s00 = madd_exact_product(x0, y0, s00), s01 = madd_exact_product(x0, y1, s01);
-            s02 = madd_exact_product(x0, y2, s02), s03 = madd_exact_product(x0, y3, s03);
-            s10 = madd_exact_product(x1, y0, s10), s11 = madd_exact_product(x1, y1, s11);
-            s12 = madd_exact_product(x1, y2, s12), s13 = madd_exact_product(x1, y3, s13);
+            s00 = hs_simd128_madd_exact_product(x0, y0, s00), s01 = hs_simd128_madd_exact_product(x0, y1, s01);
+            s02 = hs_simd128_madd_exact_product(x0, y2, s02), s03 = hs_simd128_madd_exact_product(x0, y3, s03);
+            s10 = hs_simd128_madd_exact_product(x1, y0, s10), s11 = hs_simd128_madd_exact_product(x1, y1, s11);
+            s12 = hs_simd128_madd_exact_product(x1, y2, s12), s13 = hs_simd128_madd_exact_product(x1, y3, s13);
         }
         acc0[0][k] = s00, acc0[1][k] = s01, acc0[2][k] = s02, acc0[3][k] = s03;
         acc1[0][k] = s10, acc1[1][k] = s11, acc1[2][k] = s12, acc1[3][k] = s13;
@@ -165,10 +162,10 @@ static void gemm_f16_block_2x4(int vectors, const v128_t *w, const v128_t *a, v1
 static void gemm_f16_block_1x1(int vectors, const v128_t *w, const v128_t *a, v128_t acc[4]) {
     v128_t s0 = acc[0], s1 = acc[1], s2 = acc[2], s3 = acc[3];
     for (int j = 0; j < vectors; j += 4) {
-        s0 = madd_exact_product(w[j], a[j], s0);
-        s1 = madd_exact_product(w[j + 1], a[j + 1], s1);
-        s2 = madd_exact_product(w[j + 2], a[j + 2], s2);
-        s3 = madd_exact_product(w[j + 3], a[j + 3], s3);
+        s0 = hs_simd128_madd_exact_product(w[j], a[j], s0);
+        s1 = hs_simd128_madd_exact_product(w[j + 1], a[j + 1], s1);
+        s2 = hs_simd128_madd_exact_product(w[j + 2], a[j + 2], s2);
+        s3 = hs_simd128_madd_exact_product(w[j + 3], a[j + 3], s3);
     }
     acc[0] = s0, acc[1] = s1, acc[2] = s2, acc[3] = s3;
 }
@@ -251,13 +248,6 @@ static void convert_activations(int n, int nt, const uint8_t *y, size_t y_row, v
 // w * x, exact in float either way, so the same bits as vec_dot's with one multiply fewer per four
 // weights; and the odd weights' mask folds into the one after the shift.
 
-// Eight F16 weights as w * 2^-112, split into even and odd elements as f16x8_to_split_f32 does;
-// the odd ones shifted in place, the mask also clearing the even neighbour's bits shifted in.
-static inline void f16x8_to_split_scaled(v128_t h, v128_t *even, v128_t *odd) {
-    *even = hs_simd128_f16hi_to_f32_bits(even_halves_high(h));
-    *odd = wasm_v128_and(wasm_i32x4_shr(h, 3), wasm_i32x4_const_splat((int32_t)0x8fffe000));
-}
-
 // acc[0..1] += x * y for eight F16 weights at x and the activation's split halves ye, yo (scaled);
 // with check, *probe takes the weights' exponent probe (a tenth of the mat-vec's time, spared for
 // weights checked at load).
@@ -265,9 +255,9 @@ static inline void f16x8_row_fma(v128_t *acc, v128_t *probe, const hs_f16 *x, v1
     const v128_t h = wasm_v128_load(x);
     if (check) *probe = wasm_u16x8_max(*probe, exponent_probe(h));
     v128_t xe, xo;
-    f16x8_to_split_scaled(h, &xe, &xo);
-    acc[0] = madd_exact_product(xe, ye, acc[0]);
-    acc[1] = madd_exact_product(xo, yo, acc[1]);
+    hs_simd128_f16x8_split_scaled(h, &xe, &xo);
+    acc[0] = hs_simd128_madd_exact_product(xe, ye, acc[0]);
+    acc[1] = hs_simd128_madd_exact_product(xo, yo, acc[1]);
 }
 
 static float finish_row(int n, int i, const v128_t *acc, v128_t probe, const hs_f16 *x, const hs_f16 *y) {

@@ -5,7 +5,6 @@
 #include <wasm_simd128.h>
 
 #include "quant_simd128.h"
-#include "simd128_relaxed.h"
 #include "vec.h"
 
 static inline float lane_sum(v128_t v) {
@@ -47,23 +46,13 @@ static inline v128_t odd_f16_to_f32(v128_t h) {
 
 #define DOT_ROWS_MAX_N 512 // head_dim <= 512 is checked at load; longer rows take the reference
 
-// The halves of k as f32 bits alone, each value times 2^-112 (hs_simd128_f16hi_to_f32_bits; the
-// odd ones need no shift into place first: the arithmetic shift moves them there, and the mask
-// also clears the even half's bits dragged below them). q carries the 2^112 instead, converted
-// once, so a product is q * k exactly: both factors hold 11 significant bits and their product,
-// up to 2^32 in size, stays in float's normal range, so the fused relaxed multiply-add and a
-// multiply then an add give the same bits.
-static inline v128_t even_bits(v128_t h) { return hs_simd128_f16hi_to_f32_bits(wasm_i32x4_shl(h, 16)); }
-static inline v128_t odd_bits(v128_t h) {
-    return wasm_v128_and(wasm_i32x4_shr(h, 3), wasm_i32x4_const_splat((int32_t)0x8fffe000));
-}
 
-#define madd_exact hs_simd128_madd_exact_product
-
-// q is converted once (even and odd elements per 8, times 2^112); then four rows at a time, each
-// with an even and an odd accumulator, so eight independent add chains hide the add latency and
-// every q load serves four rows. (Converting every half in full, three more operations per eight,
-// left attention ~10 % of a Q4_K decode step at 80 positions.)
+// q is converted once (even and odd elements per 8, times 2^112) and k's halves are taken as
+// scaled bits (hs_simd128_f16x8_split_scaled), so each product is q * k exactly and the fused
+// multiply-add gives the multiply-then-add's bits; then four rows at a time, each with an even and
+// an odd accumulator, so eight independent add chains hide the add latency and every q load serves
+// four rows. (Converting every half in full, three more operations per eight, spent 15 % more time
+// in attention in a Chromium profile of a Q4_K decode.)
 void hs_dot_rows_f16_simd128(float *out, const hs_f16 *q, const hs_f16 *k, size_t stride, int n_rows, int n) {
     if (n % 8 != 0 || n > DOT_ROWS_MAX_N) {
         hs_dot_rows_f16_ref(out, q, k, stride, n_rows, n);
@@ -87,10 +76,15 @@ void hs_dot_rows_f16_simd128(float *out, const hs_f16 *q, const hs_f16 *k, size_
             const v128_t h2 = wasm_v128_load(r2 + 8 * c), h3 = wasm_v128_load(r3 + 8 * c);
             probe = wasm_u16x8_max(probe, wasm_u16x8_max(wasm_u16x8_max(exponent_probe(h0), exponent_probe(h1)),
                                                          wasm_u16x8_max(exponent_probe(h2), exponent_probe(h3))));
-            e0 = madd_exact(qe[c], even_bits(h0), e0), o0 = madd_exact(qo[c], odd_bits(h0), o0);
-            e1 = madd_exact(qe[c], even_bits(h1), e1), o1 = madd_exact(qo[c], odd_bits(h1), o1);
-            e2 = madd_exact(qe[c], even_bits(h2), e2), o2 = madd_exact(qo[c], odd_bits(h2), o2);
-            e3 = madd_exact(qe[c], even_bits(h3), e3), o3 = madd_exact(qo[c], odd_bits(h3), o3);
+            v128_t ke0, ko0, ke1, ko1, ke2, ko2, ke3, ko3;
+            hs_simd128_f16x8_split_scaled(h0, &ke0, &ko0);
+            hs_simd128_f16x8_split_scaled(h1, &ke1, &ko1);
+            hs_simd128_f16x8_split_scaled(h2, &ke2, &ko2);
+            hs_simd128_f16x8_split_scaled(h3, &ke3, &ko3);
+            e0 = hs_simd128_madd_exact_product(qe[c], ke0, e0), o0 = hs_simd128_madd_exact_product(qo[c], ko0, o0);
+            e1 = hs_simd128_madd_exact_product(qe[c], ke1, e1), o1 = hs_simd128_madd_exact_product(qo[c], ko1, o1);
+            e2 = hs_simd128_madd_exact_product(qe[c], ke2, e2), o2 = hs_simd128_madd_exact_product(qo[c], ko2, o2);
+            e3 = hs_simd128_madd_exact_product(qe[c], ke3, e3), o3 = hs_simd128_madd_exact_product(qo[c], ko3, o3);
         }
         out[j] = lane_sum(wasm_f32x4_add(e0, o0));
         out[j + 1] = lane_sum(wasm_f32x4_add(e1, o1));
@@ -103,8 +97,10 @@ void hs_dot_rows_f16_simd128(float *out, const hs_f16 *q, const hs_f16 *k, size_
         for (int c = 0; c < n / 8; c++) {
             const v128_t h = wasm_v128_load(r + 8 * c);
             probe = wasm_u16x8_max(probe, exponent_probe(h));
-            e = madd_exact(qe[c], even_bits(h), e);
-            o = madd_exact(qo[c], odd_bits(h), o);
+            v128_t ke, ko;
+            hs_simd128_f16x8_split_scaled(h, &ke, &ko);
+            e = hs_simd128_madd_exact_product(qe[c], ke, e);
+            o = hs_simd128_madd_exact_product(qo[c], ko, o);
         }
         out[j] = lane_sum(wasm_f32x4_add(e, o));
     }
