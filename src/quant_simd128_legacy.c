@@ -143,11 +143,12 @@ static inline v128_t block_dot_small(v128_t lo, v128_t hi, const int8_t *a) {
 //   14.4 -> 21.4); without VNNI V8 lowers the i32 dot to pmaddubsw + pmaddwd, the cost of that
 //   older route. The format's offset (Q4_0: 8, Q5_0: 16) is taken off once per activation block:
 //   sum((q - o) * a) = sum(q * a) - sum(o * a).
-// Q8_0 and IQ4_NL weights use all eight bits and always take the SIMD128 route. (Tried for them:
-// both sides widened to i16 once where a block meets four rows or tokens, then i32x4.dot_i16x8:
-// Q8_0 gemm +26 % in Node 20, but in Chromium 156 8.1 Gelem/s against 8.7-9.0 without it and
-// IQ4_NL 6.9 against 10.4-12.3; and Q8_0's signs moved onto the activations for a relaxed u7
-// dot, |w| * (sign(w) * a): slower in Node.)
+// Q8_0 and IQ4_NL weights use all eight bits: IQ4_NL always takes the SIMD128 route, and so does
+// Q8_0 where a block meets an activation only once (vec_dot); its mat-vec and gemm move the
+// activations' signs onto the weights instead (see split_activation). (Tried for them: both sides
+// widened to i16 once where a block meets four rows or tokens, then i32x4.dot_i16x8: Q8_0 gemm
+// +26 % in Node 20, but in Chromium 156 8.1 Gelem/s against 8.7-9.0 without it and IQ4_NL 6.9
+// against 10.4-12.3.)
 typedef struct {
     v128_t lo, hi;
 } weights32;
@@ -241,6 +242,62 @@ static inline v128_t decoded_dot(weights32 w, const int8_t *a, dot_kind kind) {
     default:
         return wasm_i32x4_add(hs_simd128_dot_i8x16(w.lo, y0), hs_simd128_dot_i8x16(w.hi, y1));
     }
+}
+
+// ---- Q8_0 under relaxed SIMD: the activations' signs moved onto the weights ----
+//
+// Neither Q8_0 operand fits the relaxed dot's u7 side, so each activation block is split once into
+// its magnitudes |a| (0..127) and sign masks, and every weight vector that meets it takes the
+// signs, (w ^ neg) - neg = w * sign(a), before one relaxed dot: three operations per 16 products
+// where DOT_FULL takes five, the split itself shared by the four rows (mat-vec) or the tile's rows
+// (gemm) that read the block. In Chromium 156 on this Zen 5 (tests/bench/browser-kernels.mjs,
+// relaxed build): mat-vec 15.9 -> 27.9 GB/s from L2 and 12.0 -> 15.9 from a 17 MiB matrix, gemm
+// 20 -> 28 Gelem/s. (Node 20 had measured the mirror image, |w| * (sign(w) * a), slower.)
+// Two values break it: an activation of -128 (|a| = 128 is not u7: x86 reads it as 128, an ARM
+// sdot as -128) and a weight of -128 (its negation wraps). Neither occurs in a quantized file or
+// in our activations (both quantizers stay within -127..127), so the kernels keep probes for them
+// and hand what holds one to the reference, as they do an infinite scale.
+#ifdef __wasm_relaxed_simd__
+#define Q8_SIGN_SPLIT 1
+#else
+#define Q8_SIGN_SPLIT 0
+#endif
+
+typedef struct {
+    v128_t mag[2], neg[2]; // elements 0..15, 16..31
+} split_act;
+
+// *mag_probe or's in the magnitudes: a high bit set there means some activation was -128.
+static inline split_act split_activation(const int8_t *a, v128_t *mag_probe) {
+    split_act sa;
+    for (int h = 0; h < 2; h++) {
+        const v128_t v = wasm_v128_load(a + 16 * h);
+        sa.mag[h] = wasm_i8x16_abs(v);
+        sa.neg[h] = wasm_i8x16_lt(v, wasm_i8x16_const_splat(0));
+        *mag_probe = wasm_v128_or(*mag_probe, sa.mag[h]);
+    }
+    return sa;
+}
+
+// The block's integer dot, four i32 lanes, for weights whose -128s the caller probes
+// (weight_probe below).
+static inline v128_t split_dot(weights32 w, const split_act *sa) {
+    const v128_t lo = wasm_i8x16_sub(wasm_v128_xor(w.lo, sa->neg[0]), sa->neg[0]);
+    const v128_t hi = wasm_i8x16_sub(wasm_v128_xor(w.hi, sa->neg[1]), sa->neg[1]);
+#ifdef __wasm_relaxed_simd__
+    return hs_relaxed_dot_i8_u7_add(hi, sa->mag[1], hs_relaxed_dot_i8_u7_add(lo, sa->mag[0], wasm_i32x4_const_splat(0)));
+#else // not called (Q8_SIGN_SPLIT 0); the same sum by plain SIMD128
+    return wasm_i32x4_add(hs_simd128_dot_i8x16(lo, sa->mag[0]), hs_simd128_dot_i8x16(hi, sa->mag[1]));
+#endif
+}
+
+// Running minimum of the weights: -128 in a lane when some weight was.
+static inline v128_t weight_probe(v128_t probe, weights32 w) {
+    return wasm_i8x16_min(probe, wasm_i8x16_min(w.lo, w.hi));
+}
+
+static inline bool split_probes_hit(v128_t mag_probe, v128_t weight_min) {
+    return wasm_i8x16_bitmask(mag_probe) != 0 || wasm_v128_any_true(wasm_i8x16_eq(weight_min, wasm_i8x16_const_splat(-128)));
 }
 
 // offset * (sum of the 32 activations), as four i32 lanes: what unsigned codes overcount.
@@ -398,6 +455,7 @@ static inline __attribute__((always_inline)) void gemv_rows4(int n, int nr, cons
         const uint8_t *xr[4]; // block 0 of each row; block b is 4 * b blocks further
         for (int r = 0; r < 4; r++) xr[r] = block_at(x, x_row, r0 + r, 0, f.x_block, true);
         v128_t acc = wasm_f32x4_const_splat(0.0f), probe = wasm_i32x4_const_splat(0);
+        v128_t mag_probe = wasm_i8x16_const_splat(0), weight_min = wasm_i8x16_const_splat(0);
         for (int b = 0; b < nb; b++) {
             const uint8_t *yb = y + (size_t)b * f.y_block;
             const int8_t *a = (const int8_t *)(yb + f.y_quants);
@@ -406,8 +464,18 @@ static inline __attribute__((always_inline)) void gemv_rows4(int n, int nr, cons
             // two bytes 40 apart per step of four blocks (72 bytes for Q4_0, 136 for Q8_0): more
             // touches measured slower, the prefetchers fetching line pairs; never past our rows
             for (size_t o = 0; o <= 40; o += 40) touched += hs_simd128_touch_ahead(xr[0] + xo + o, last);
-            const v128_t d0 = decoded_dot(f.decode(xr[0] + xo), a, f.kind), d1 = decoded_dot(f.decode(xr[1] + xo), a, f.kind);
-            const v128_t d2 = decoded_dot(f.decode(xr[2] + xo), a, f.kind), d3 = decoded_dot(f.decode(xr[3] + xo), a, f.kind);
+            v128_t d0, d1, d2, d3;
+            if (Q8_SIGN_SPLIT && f.kind == DOT_FULL) {
+                const split_act sa = split_activation(a, &mag_probe);
+                const weights32 w0 = f.decode(xr[0] + xo), w1 = f.decode(xr[1] + xo);
+                const weights32 w2 = f.decode(xr[2] + xo), w3 = f.decode(xr[3] + xo);
+                weight_min = weight_probe(weight_probe(weight_min, w0), w1);
+                weight_min = weight_probe(weight_probe(weight_min, w2), w3);
+                d0 = split_dot(w0, &sa), d1 = split_dot(w1, &sa), d2 = split_dot(w2, &sa), d3 = split_dot(w3, &sa);
+            } else {
+                d0 = decoded_dot(f.decode(xr[0] + xo), a, f.kind), d1 = decoded_dot(f.decode(xr[1] + xo), a, f.kind);
+                d2 = decoded_dot(f.decode(xr[2] + xo), a, f.kind), d3 = decoded_dot(f.decode(xr[3] + xo), a, f.kind);
+            }
             v128_t dots = hs_simd128_sum4_i32x4(d0, d1, d2, d3); // lane r: row r's integer dot
             if (CODES_UNSIGNED && f.offset) dots = wasm_i32x4_sub(dots, ab.overcount);
             const v128_t isum = wasm_f32x4_convert_i32x4(dots);
@@ -420,7 +488,8 @@ static inline __attribute__((always_inline)) void gemv_rows4(int n, int nr, cons
             }
             acc = wasm_f32x4_add(acc, term);
         }
-        if (hs_simd128_probe_hit(probe)) { // a weight scale of inf / NaN: the reference says what it gives
+        // a weight scale of inf / NaN, or a -128 the sign split cannot take: the reference says what it gives
+        if (hs_simd128_probe_hit(probe) || (Q8_SIGN_SPLIT && f.kind == DOT_FULL && split_probes_hit(mag_probe, weight_min))) {
             for (int r = 0; r < 4; r++) s[r0 + r] = reference_rows4(n, x, x_row, r0 + r, y, f);
         } else {
             wasm_v128_store(s + r0, acc);
@@ -454,6 +523,7 @@ static inline __attribute__((always_inline)) void gemm_blocks(int n, int nr, int
             v128_t acc[GEMM_ROWS];
             for (int r = 0; r < rn; r++) acc[r] = wasm_f32x4_const_splat(0.0f);
             v128_t probe = wasm_i32x4_const_splat(0);
+            v128_t mag_probe = wasm_i8x16_const_splat(0), weight_min = wasm_i8x16_const_splat(0);
             for (int b = 0; b < nb; b++) {
                 const size_t yo = (size_t)b * f.y_block;
                 const int8_t *a0 = (const int8_t *)(yt[0] + yo + f.y_quants), *a1 = (const int8_t *)(yt[1] + yo + f.y_quants);
@@ -464,11 +534,23 @@ static inline __attribute__((always_inline)) void gemm_blocks(int n, int nr, int
                     CODES_UNSIGNED && f.offset ? hs_simd128_sum4_i32x4(offset_dot(a0, f.offset), offset_dot(a1, f.offset),
                                                                        offset_dot(a2, f.offset), offset_dot(a3, f.offset))
                                                : wasm_i32x4_const_splat(0);
+                split_act sa[GEMM_TOKENS];
+                if (Q8_SIGN_SPLIT && f.kind == DOT_FULL) {
+                    sa[0] = split_activation(a0, &mag_probe), sa[1] = split_activation(a1, &mag_probe);
+                    sa[2] = split_activation(a2, &mag_probe), sa[3] = split_activation(a3, &mag_probe);
+                }
                 for (int r = 0; r < rn; r++) {
                     const uint8_t *xb = block_at(x, x_row, r0 + r, b, f.x_block, rows4);
                     const weights32 w = f.decode(xb);
-                    v128_t isum = hs_simd128_sum4_i32x4(decoded_dot(w, a0, f.kind), decoded_dot(w, a1, f.kind),
-                                                        decoded_dot(w, a2, f.kind), decoded_dot(w, a3, f.kind));
+                    v128_t isum;
+                    if (Q8_SIGN_SPLIT && f.kind == DOT_FULL) {
+                        weight_min = weight_probe(weight_min, w);
+                        isum = hs_simd128_sum4_i32x4(split_dot(w, &sa[0]), split_dot(w, &sa[1]), split_dot(w, &sa[2]),
+                                                     split_dot(w, &sa[3]));
+                    } else {
+                        isum = hs_simd128_sum4_i32x4(decoded_dot(w, a0, f.kind), decoded_dot(w, a1, f.kind),
+                                                     decoded_dot(w, a2, f.kind), decoded_dot(w, a3, f.kind));
+                    }
                     if (CODES_UNSIGNED && f.offset) isum = wasm_i32x4_sub(isum, overcount);
                     const v128_t fsum = wasm_f32x4_convert_i32x4(isum);
                     const v128_t dx = wasm_f32x4_splat(hs_simd128_f16_to_f32(((const hs_f16 *)xb)[0])); // exact, inf too
@@ -481,7 +563,9 @@ static inline __attribute__((always_inline)) void gemm_blocks(int n, int nr, int
                     acc[r] = wasm_f32x4_add(acc[r], term);
                 }
             }
-            const bool special = hs_simd128_probe_hit(probe); // an activation scale of inf / NaN
+            // an activation scale of inf / NaN, or a -128 the sign split cannot take
+            const bool special = hs_simd128_probe_hit(probe) ||
+                                 (Q8_SIGN_SPLIT && f.kind == DOT_FULL && split_probes_hit(mag_probe, weight_min));
             for (int r = 0; r < rn; r++) {
                 float lanes[GEMM_TOKENS];
                 wasm_v128_store(lanes, acc[r]);

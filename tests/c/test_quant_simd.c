@@ -8,6 +8,8 @@
 //     and partial sum is an integer below 2^24 (unit scales), so the integer paths are checked
 //     bit for bit; on realistic rows, raw random blocks (every bit pattern of the quants) and
 //     constant extremes (weights all -128 / all 0xff / zero, activations -128 / 127 / 0).
+//   - gemm, gemm_rows4 and gemv against the reference or vec_dot, also with infinite scales and
+//     (for Q8_0 activations) int8 extremes of -128, which no quantizer writes.
 // In a native build both tables are the reference, so the test only checks itself there; run it
 // under wasm (see tests/bench/bench_kernels.c for the emcc command line).
 #include <math.h>
@@ -493,9 +495,24 @@ static void test_gemm(void) {
             uint8_t *x4 = malloc(20 * row_bytes);
             for (int r = 0; r < 20; r++) memcpy(x4 + (size_t)r * row_bytes, x + (size_t)r * x_row, row_bytes);
             CHECK(hs_interleave_rows4(x4, 20, row_bytes, hs_type_get(t)->type_size), "interleave");
-            for (int special = 0; special < 2; special++) {
+            // pass 2 starts from these (pass 1's infinities undone)
+            uint8_t *x_saved = malloc(MAX_ROWS * x_row), *y_saved = malloc(MAX_TOKENS * y_row), *x4_saved = malloc(20 * row_bytes);
+            memcpy(x_saved, x, MAX_ROWS * x_row), memcpy(y_saved, y, MAX_TOKENS * y_row), memcpy(x4_saved, x4, 20 * row_bytes);
+            for (int special = 0; special < 3; special++) {
                 if (special && is_float_type(t) && t != HS_TYPE_F16) break; // F16: its gemm's rerun of inf rows
-                if (special) { // token 1's first scale infinite (every activation block starts with d)
+                if (special == 2) { // int8 extremes, which no quantizer writes: Q8_0 activations (and weights) of -128
+                    if (vt != HS_TYPE_Q8_0) break;
+                    memcpy(x, x_saved, MAX_ROWS * x_row), memcpy(y, y_saved, MAX_TOKENS * y_row), memcpy(x4, x4_saved, 20 * row_bytes);
+                    const size_t last_block = (size_t)(blocks - 1) * sizeof(block_q8_0) + 2; // its quants
+                    memset(y + 2, 0x81, 32);                       // token 0's first block: -127, every sign negative
+                    memset(y + 2 * y_row + last_block, 0x80, 32);  // token 2's last block: -128
+                    if (t == HS_TYPE_Q8_0) { // row 1's first block and row 6's last: -128 (x4: rows 4.. in the second group)
+                        memset(x + x_row + 2, 0x80, 32), memset(x + 6 * x_row + last_block, 0x80, 32);
+                        memset(x4 + sizeof(block_q8_0) + 2, 0x80, 32);
+                        memset(x4 + 4 * row_bytes + (size_t)((blocks - 1) * 4 + 2) * sizeof(block_q8_0) + 2, 0x80, 32);
+                    }
+                }
+                if (special == 1) { // token 1's first scale infinite (every activation block starts with d)
                     const uint16_t inf = 0x7c00;
                     if (vt == HS_TYPE_Q8_K) { const float f = INFINITY; memcpy(y + y_row, &f, 4); }
                     else memcpy(y + y_row, &inf, 2);
@@ -578,6 +595,7 @@ static void test_gemm(void) {
                     }
                 }
             }
+            free(x_saved), free(y_saved), free(x4_saved);
             free(x4);
             free(x);
             free(y);
