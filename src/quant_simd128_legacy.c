@@ -143,9 +143,9 @@ static inline v128_t block_dot_small(v128_t lo, v128_t hi, const int8_t *a) {
 //   14.4 -> 21.4); without VNNI V8 lowers the i32 dot to pmaddubsw + pmaddwd, the cost of that
 //   older route. The format's offset (Q4_0: 8, Q5_0: 16) is taken off once per activation block:
 //   sum((q - o) * a) = sum(q * a) - sum(o * a).
-// Q8_0 and IQ4_NL weights use all eight bits: IQ4_NL always takes the SIMD128 route, and so does
-// Q8_0 where a block meets an activation only once (vec_dot); its mat-vec and gemm move the
-// activations' signs onto the weights instead (see split_activation). (Tried for them: both sides
+// Q8_0 and IQ4_NL weights use all eight bits: they take the SIMD128 route where a block meets an
+// activation only once (vec_dot); their mat-vec and gemm move the activations' signs onto the
+// weights instead (see split_activation). (Tried for them: both sides
 // widened to i16 once where a block meets four rows or tokens, then i32x4.dot_i16x8: Q8_0 gemm
 // +26 % in Node 20, but in Chromium 156 8.1 Gelem/s against 8.7-9.0 without it and IQ4_NL 6.9
 // against 10.4-12.3.)
@@ -244,24 +244,29 @@ static inline v128_t decoded_dot(weights32 w, const int8_t *a, dot_kind kind) {
     }
 }
 
-// ---- Q8_0 under relaxed SIMD: the activations' signs moved onto the weights ----
+// ---- Q8_0 and IQ4_NL under relaxed SIMD: the activations' signs moved onto the weights ----
 //
-// Neither Q8_0 operand fits the relaxed dot's u7 side, so each activation block is split once into
+// Neither operand (Q8_0 weights or IQ4_NL levels, -127..113, and Q8_0 activations) fits the
+// relaxed dot's u7 side, so each activation block is split once into
 // its magnitudes |a| (0..127) and sign masks, and every weight vector that meets it takes the
 // signs, (w ^ neg) - neg = w * sign(a), before one relaxed dot: three operations per 16 products
 // where DOT_FULL takes five, the split itself shared by the four rows (mat-vec) or the tile's rows
 // (gemm) that read the block. In Chromium 156 on this Zen 5 (tests/bench/browser-kernels.mjs,
 // relaxed build): mat-vec 15.9 -> 27.9 GB/s from L2 and 12.0 -> 15.9 from a 17 MiB matrix, gemm
-// 20 -> 28 Gelem/s. (Node 20 had measured the mirror image, |w| * (sign(w) * a), slower.)
+// 20 -> 28 Gelem/s; IQ4_NL mat-vec 11.7 -> 21.0 Gelem/s from L2, 10.3 -> 16.3 from 9 MiB, gemm
+// 17-18.5 -> 22-25. (Node 20 had measured the mirror image, |w| * (sign(w) * a), slower.)
 // Two values break it: an activation of -128 (|a| = 128 is not u7: x86 reads it as 128, an ARM
-// sdot as -128) and a weight of -128 (its negation wraps). Neither occurs in a quantized file or
-// in our activations (both quantizers stay within -127..127), so the kernels keep probes for them
-// and hand what holds one to the reference, as they do an infinite scale.
+// sdot as -128) and a Q8_0 weight of -128 (its negation wraps). Neither occurs in a quantized file
+// or in our activations (both quantizers stay within -127..127), so the kernels keep probes for
+// them and hand what holds one to the reference, as they do an infinite scale.
 #ifdef __wasm_relaxed_simd__
 #define Q8_SIGN_SPLIT 1
 #else
 #define Q8_SIGN_SPLIT 0
 #endif
+
+// Whether a format's blocks take the split: the 8-bit weights of Q8_0 and IQ4_NL's levels.
+static inline bool sign_split(dot_kind kind) { return Q8_SIGN_SPLIT && kind != DOT_SMALL; }
 
 typedef struct {
     v128_t mag[2], neg[2]; // elements 0..15, 16..31
@@ -465,12 +470,14 @@ static inline __attribute__((always_inline)) void gemv_rows4(int n, int nr, cons
             // touches measured slower, the prefetchers fetching line pairs; never past our rows
             for (size_t o = 0; o <= 40; o += 40) touched += hs_simd128_touch_ahead(xr[0] + xo + o, last);
             v128_t d0, d1, d2, d3;
-            if (Q8_SIGN_SPLIT && f.kind == DOT_FULL) {
+            if (sign_split(f.kind)) {
                 const split_act sa = split_activation(a, &mag_probe);
                 const weights32 w0 = f.decode(xr[0] + xo), w1 = f.decode(xr[1] + xo);
                 const weights32 w2 = f.decode(xr[2] + xo), w3 = f.decode(xr[3] + xo);
-                weight_min = weight_probe(weight_probe(weight_min, w0), w1);
-                weight_min = weight_probe(weight_probe(weight_min, w2), w3);
+                if (f.kind == DOT_FULL) { // IQ4_NL's levels hold no -128
+                    weight_min = weight_probe(weight_probe(weight_min, w0), w1);
+                    weight_min = weight_probe(weight_probe(weight_min, w2), w3);
+                }
                 d0 = split_dot(w0, &sa), d1 = split_dot(w1, &sa), d2 = split_dot(w2, &sa), d3 = split_dot(w3, &sa);
             } else {
                 d0 = decoded_dot(f.decode(xr[0] + xo), a, f.kind), d1 = decoded_dot(f.decode(xr[1] + xo), a, f.kind);
@@ -489,7 +496,7 @@ static inline __attribute__((always_inline)) void gemv_rows4(int n, int nr, cons
             acc = wasm_f32x4_add(acc, term);
         }
         // a weight scale of inf / NaN, or a -128 the sign split cannot take: the reference says what it gives
-        if (hs_simd128_probe_hit(probe) || (Q8_SIGN_SPLIT && f.kind == DOT_FULL && split_probes_hit(mag_probe, weight_min))) {
+        if (hs_simd128_probe_hit(probe) || (sign_split(f.kind) && split_probes_hit(mag_probe, weight_min))) {
             for (int r = 0; r < 4; r++) s[r0 + r] = reference_rows4(n, x, x_row, r0 + r, y, f);
         } else {
             wasm_v128_store(s + r0, acc);
@@ -535,7 +542,7 @@ static inline __attribute__((always_inline)) void gemm_blocks(int n, int nr, int
                                                                        offset_dot(a2, f.offset), offset_dot(a3, f.offset))
                                                : wasm_i32x4_const_splat(0);
                 split_act sa[GEMM_TOKENS];
-                if (Q8_SIGN_SPLIT && f.kind == DOT_FULL) {
+                if (sign_split(f.kind)) {
                     sa[0] = split_activation(a0, &mag_probe), sa[1] = split_activation(a1, &mag_probe);
                     sa[2] = split_activation(a2, &mag_probe), sa[3] = split_activation(a3, &mag_probe);
                 }
@@ -543,8 +550,8 @@ static inline __attribute__((always_inline)) void gemm_blocks(int n, int nr, int
                     const uint8_t *xb = block_at(x, x_row, r0 + r, b, f.x_block, rows4);
                     const weights32 w = f.decode(xb);
                     v128_t isum;
-                    if (Q8_SIGN_SPLIT && f.kind == DOT_FULL) {
-                        weight_min = weight_probe(weight_min, w);
+                    if (sign_split(f.kind)) {
+                        if (f.kind == DOT_FULL) weight_min = weight_probe(weight_min, w);
                         isum = hs_simd128_sum4_i32x4(split_dot(w, &sa[0]), split_dot(w, &sa[1]), split_dot(w, &sa[2]),
                                                      split_dot(w, &sa[3]));
                     } else {
@@ -565,7 +572,7 @@ static inline __attribute__((always_inline)) void gemm_blocks(int n, int nr, int
             }
             // an activation scale of inf / NaN, or a -128 the sign split cannot take
             const bool special = hs_simd128_probe_hit(probe) ||
-                                 (Q8_SIGN_SPLIT && f.kind == DOT_FULL && split_probes_hit(mag_probe, weight_min));
+                                 (sign_split(f.kind) && split_probes_hit(mag_probe, weight_min));
             for (int r = 0; r < rn; r++) {
                 float lanes[GEMM_TOKENS];
                 wasm_v128_store(lanes, acc[r]);
