@@ -53,6 +53,11 @@ void hs_quant_simd128_override(hs_quant_traits table[HS_TYPE_COUNT]) {
     table[HS_TYPE_Q5_1].gemm_rows4 = hs_gemm_rows4_q5_1_q8_1_simd128;
     table[HS_TYPE_Q8_0].gemm_rows4 = hs_gemm_rows4_q8_0_q8_0_simd128;
     table[HS_TYPE_IQ4_NL].gemm_rows4 = hs_gemm_rows4_iq4_nl_q8_0_simd128;
+    // their gemms tile the rows themselves, and the 4- and 5-bit formats' rows4 gemm works out the
+    // tokens' activation blocks once per call (gemm_rows4_small)
+    table[HS_TYPE_Q4_0].gemm_whole_range = table[HS_TYPE_Q4_1].gemm_whole_range = true;
+    table[HS_TYPE_Q5_0].gemm_whole_range = table[HS_TYPE_Q5_1].gemm_whole_range = true;
+    table[HS_TYPE_Q8_0].gemm_whole_range = table[HS_TYPE_IQ4_NL].gemm_whole_range = true;
 
     table[HS_TYPE_Q2_K].vec_dot = hs_vec_dot_q2_K_q8_K_simd128;
     table[HS_TYPE_Q3_K].vec_dot = hs_vec_dot_q3_K_q8_K_simd128;

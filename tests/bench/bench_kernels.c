@@ -145,7 +145,7 @@ static hs_gemm_fn gemm_for(const kernel_run *k, int tokens) {
 }
 
 #define PP_TOKENS 16 // activation rows of the prefill measurement
-#define PP_TILE 16   // weight rows per gemm call, as src/matmul.c tiles them
+#define PP_TILE 16   // weight rows per gemm call, as src/matmul.c tiles them (all rows for a gemm_whole_range type)
 
 // One mat-vec: every row times one activation row, as the matmul does it on one thread: by
 // gemm_rows4 on interleaved weights or by the type's gemv, over all rows in one call, else by
@@ -172,14 +172,15 @@ static double time_matvec(const hs_quant_traits *tr, const uint8_t *w, size_t ro
 }
 
 // One prefill step: every row times PP_TOKENS activation rows, by the table's gemm in tiles of
-// PP_TILE rows as the matmul calls it, or (no gemm) by vec_dot per row and token.
+// PP_TILE rows (or all at once) as the matmul calls it, or (no gemm) by vec_dot per row and token.
 static void prefill_step(const void *ctx) {
     const kernel_run *k = ctx;
     const hs_gemm_fn gemm = gemm_for(k, PP_TOKENS);
-    for (int r0 = 0; r0 < ROWS; r0 += PP_TILE) {
+    const int tile = gemm && k->tr->gemm_whole_range ? ROWS : PP_TILE;
+    for (int r0 = 0; r0 < ROWS; r0 += tile) {
         const uint8_t *wt = k->w + (size_t)r0 * k->row_bytes;
         if (gemm) {
-            gemm(COLS, PP_TILE, PP_TOKENS, wt, k->row_bytes, k->act, k->act_row, k->out + r0, ROWS);
+            gemm(COLS, tile, PP_TOKENS, wt, k->row_bytes, k->act, k->act_row, k->out + r0, ROWS);
             continue;
         }
         for (int t = 0; t < PP_TOKENS; t++) {

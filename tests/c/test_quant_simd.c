@@ -577,7 +577,7 @@ static void test_gemm(void) {
                         if (finite) check_decode(fast, fast->gemv_finite, "gemv_finite", n, nr, special, x, x_row, y, y_row);
                     }
                 }
-                static const int shapes4[][2] = {{4, 1}, {8, 1}, {20, 1}, {4, 2}, {16, 5}, {20, 9}};
+                static const int shapes4[][2] = {{4, 1}, {8, 1}, {20, 1}, {4, 2}, {16, 5}, {20, 9}, {8, 35}}; // 35: three token groups
                 for (size_t si = 0; fast->gemm_rows4 && si < sizeof shapes4 / sizeof shapes4[0]; si++) {
                     const int nr = shapes4[si][0], nt = shapes4[si][1];
                     float out[MAX_TOKENS * MAX_ROWS];
