@@ -441,6 +441,17 @@ static inline act_block activation_block(const uint8_t *yb, const block_format *
     return ab;
 }
 
+// A block's term for four interleaved rows (lane = row) and one activation block: their integer
+// dots (lane r: row r's), the rows' scales dx (and mins mx), in the reference's operand order.
+static inline v128_t rows4_term(v128_t dots, const act_block *ab, v128_t dx, v128_t mx, const block_format *f) {
+    if (CODES_UNSIGNED && f->offset) dots = wasm_i32x4_sub(dots, ab->overcount);
+    const v128_t isum = wasm_f32x4_convert_i32x4(dots);
+    const v128_t dy = wasm_f32x4_splat(ab->d);
+    v128_t term = f->int_first ? wasm_f32x4_mul(wasm_f32x4_mul(isum, dx), dy) : wasm_f32x4_mul(wasm_f32x4_mul(dx, dy), isum);
+    if (f->with_min) term = wasm_f32x4_add(term, wasm_f32x4_mul(mx, wasm_f32x4_splat(ab->s)));
+    return term;
+}
+
 // One activation row (decode) on interleaved rows: four weight rows at a time, lane r holding
 // row r's running sum, reading the group's bytes in order. Each block's four integer dots are
 // reduced into one i32x4 (lane = row) and meet the four rows' scales at once, with the
@@ -483,17 +494,9 @@ static inline __attribute__((always_inline)) void gemv_rows4(int n, int nr, cons
                 d0 = decoded_dot(f.decode(xr[0] + xo), a, f.kind), d1 = decoded_dot(f.decode(xr[1] + xo), a, f.kind);
                 d2 = decoded_dot(f.decode(xr[2] + xo), a, f.kind), d3 = decoded_dot(f.decode(xr[3] + xo), a, f.kind);
             }
-            v128_t dots = hs_simd128_sum4_i32x4(d0, d1, d2, d3); // lane r: row r's integer dot
-            if (CODES_UNSIGNED && f.offset) dots = wasm_i32x4_sub(dots, ab.overcount);
-            const v128_t isum = wasm_f32x4_convert_i32x4(dots);
             const v128_t dx = gather4_f16(xr, xo, &probe);
-            const v128_t dy = wasm_f32x4_splat(ab.d);
-            v128_t term = f.int_first ? wasm_f32x4_mul(wasm_f32x4_mul(isum, dx), dy) : wasm_f32x4_mul(wasm_f32x4_mul(dx, dy), isum);
-            if (f.with_min) {
-                const v128_t mx = gather4_f16(xr, xo + 2, &probe);
-                term = wasm_f32x4_add(term, wasm_f32x4_mul(mx, wasm_f32x4_splat(ab.s)));
-            }
-            acc = wasm_f32x4_add(acc, term);
+            const v128_t mx = f.with_min ? gather4_f16(xr, xo + 2, &probe) : wasm_f32x4_const_splat(0.0f);
+            acc = wasm_f32x4_add(acc, rows4_term(hs_simd128_sum4_i32x4(d0, d1, d2, d3), &ab, dx, mx, &f));
         }
         // a weight scale of inf / NaN, or a -128 the sign split cannot take: the reference says what it gives
         if (hs_simd128_probe_hit(probe) || (sign_split(f.kind) && split_probes_hit(mag_probe, weight_min))) {
@@ -544,15 +547,9 @@ static inline __attribute__((always_inline)) bool gemm_rows4_small(int n, int nr
                 const int8_t *a = (const int8_t *)(y + (size_t)t0 * y_row + (size_t)b * f.y_block + f.y_quants);
                 const act_block *ab = &acts[b];
                 for (int t = 0; t < tn; t++, a += y_row, ab += nb) {
-                    v128_t dots = hs_simd128_sum4_i32x4(decoded_dot(w0, a, f.kind), decoded_dot(w1, a, f.kind),
-                                                        decoded_dot(w2, a, f.kind), decoded_dot(w3, a, f.kind));
-                    if (CODES_UNSIGNED && f.offset) dots = wasm_i32x4_sub(dots, ab->overcount);
-                    const v128_t isum = wasm_f32x4_convert_i32x4(dots);
-                    const v128_t dy = wasm_f32x4_splat(ab->d);
-                    v128_t term = f.int_first ? wasm_f32x4_mul(wasm_f32x4_mul(isum, dx), dy)
-                                              : wasm_f32x4_mul(wasm_f32x4_mul(dx, dy), isum);
-                    if (f.with_min) term = wasm_f32x4_add(term, wasm_f32x4_mul(mx, wasm_f32x4_splat(ab->s)));
-                    acc[t] = wasm_f32x4_add(acc[t], term);
+                    const v128_t dots = hs_simd128_sum4_i32x4(decoded_dot(w0, a, f.kind), decoded_dot(w1, a, f.kind),
+                                                              decoded_dot(w2, a, f.kind), decoded_dot(w3, a, f.kind));
+                    acc[t] = wasm_f32x4_add(acc[t], rows4_term(dots, ab, dx, mx, &f));
                 }
             }
             const bool special = hs_simd128_probe_hit(probe); // a weight scale of inf / NaN
