@@ -64,6 +64,8 @@ void hs_quant_simd128_override(hs_quant_traits table[HS_TYPE_COUNT]) {
     table[HS_TYPE_Q4_K].vec_dot = hs_vec_dot_q4_K_q8_K_simd128;
     table[HS_TYPE_Q5_K].vec_dot = hs_vec_dot_q5_K_q8_K_simd128;
     table[HS_TYPE_Q6_K].vec_dot = hs_vec_dot_q6_K_q8_K_simd128;
+    table[HS_TYPE_Q2_K].gemm = hs_gemm_q2_K_q8_K_simd128;
+    table[HS_TYPE_Q3_K].gemm = hs_gemm_q3_K_q8_K_simd128;
     table[HS_TYPE_Q4_K].gemm = hs_gemm_q4_K_q8_K_simd128;
     table[HS_TYPE_Q5_K].gemm = hs_gemm_q5_K_q8_K_simd128;
     table[HS_TYPE_Q6_K].gemm = hs_gemm_q6_K_q8_K_simd128;

@@ -80,6 +80,10 @@ void hs_vec_dot_q3_K_q8_K_simd128(int n, float *s, const void *x, const void *y)
 void hs_vec_dot_q4_K_q8_K_simd128(int n, float *s, const void *x, const void *y);
 void hs_vec_dot_q5_K_q8_K_simd128(int n, float *s, const void *x, const void *y);
 void hs_vec_dot_q6_K_q8_K_simd128(int n, float *s, const void *x, const void *y);
+void hs_gemm_q2_K_q8_K_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y, size_t y_row, float *s,
+                               size_t s_stride);
+void hs_gemm_q3_K_q8_K_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y, size_t y_row, float *s,
+                               size_t s_stride);
 void hs_gemm_q4_K_q8_K_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y, size_t y_row, float *s,
                                size_t s_stride);
 void hs_gemm_q5_K_q8_K_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y, size_t y_row, float *s,

@@ -127,31 +127,44 @@ static inline v128_t two_bits(v128_t packed, unsigned shift) {
 
 // Weights 0..3 per 16 with 4-bit scale (low nibble) and min (high nibble): two products per i16
 // lane stay within 768.
+//
+// A super-block's 256 weights come in eight parts (half h, shift s): elements 128h + 32s + 0..15
+// and + 16..31, the 2-bit fields at shift s of qs[32h + 0..15] and qs[32h + 16..31], sub-blocks
+// j = 8h + 2s and j + 1.
+
+// The sub-block scales as i16 (sc) and the mins' dot with the activation's bsums.
+static inline void unpack_scales_q2(const block_q2_K *x, int16_t sc[16], v128_t *mins_lo, v128_t *mins_hi) {
+    const v128_t packed = wasm_v128_load(x->scales);
+    const v128_t mins = hs_simd128_high_nibbles(packed), scales = hs_simd128_low_nibbles(packed);
+    *mins_lo = wasm_u16x8_extend_low_u8x16(mins);
+    *mins_hi = wasm_u16x8_extend_high_u8x16(mins);
+    wasm_v128_store(sc, wasm_u16x8_extend_low_u8x16(scales));
+    wasm_v128_store(sc + 8, wasm_u16x8_extend_high_u8x16(scales));
+}
+
+// A part's integer dot with its 32 activations, each sub-block's sum times its scale.
+static inline v128_t part_dot_q2(v128_t w0, v128_t w1, const int8_t *a, const int16_t *sc) {
+    const v128_t p0 = hs_simd128_mul_add_i8x16(w0, wasm_v128_load(a));
+    const v128_t p1 = hs_simd128_mul_add_i8x16(w1, wasm_v128_load(a + 16));
+    return wasm_i32x4_add(scaled(p0, sc), scaled(p1, sc + 1));
+}
+
 static inline __attribute__((always_inline)) void vec_dot_q2(int n, float *s, const void *vx, const void *vy) {
     const block_q2_K *x = vx;
     const block_q8_K *y = vy;
     v128_t acc = wasm_f32x4_const_splat(0.0f);
     bool finite = true;
     for (int i = 0; i < n / QK_K; i++) {
-        const v128_t packed_scales = wasm_v128_load(x[i].scales);
-        const v128_t mins = hs_simd128_high_nibbles(packed_scales);
-        const v128_t imins =
-            mins_dot(y[i].bsums, wasm_u16x8_extend_low_u8x16(mins), wasm_u16x8_extend_high_u8x16(mins));
-        const v128_t scales = hs_simd128_low_nibbles(packed_scales);
         int16_t sc[16];
-        wasm_v128_store(sc, wasm_u16x8_extend_low_u8x16(scales));
-        wasm_v128_store(sc + 8, wasm_u16x8_extend_high_u8x16(scales));
-
+        v128_t mins_lo, mins_hi;
+        unpack_scales_q2(&x[i], sc, &mins_lo, &mins_hi);
+        const v128_t imins = mins_dot(y[i].bsums, mins_lo, mins_hi);
         v128_t isum = wasm_i32x4_const_splat(0);
-        const int8_t *a = y[i].qs;
         for (unsigned half = 0; half < 2; half++) {
             const v128_t q0 = wasm_v128_load(x[i].qs + 32 * half), q1 = wasm_v128_load(x[i].qs + 32 * half + 16);
-            for (unsigned shift = 0; shift < 4; shift++, a += 32) {
-                // elements 128*half + 32*shift + 0..15 and + 16..31: sub-blocks j and j + 1
+            for (unsigned shift = 0; shift < 4; shift++) {
                 const unsigned j = 8 * half + 2 * shift;
-                const v128_t p0 = hs_simd128_mul_add_i8x16(two_bits(q0, shift), wasm_v128_load(a));
-                const v128_t p1 = hs_simd128_mul_add_i8x16(two_bits(q1, shift), wasm_v128_load(a + 16));
-                isum = wasm_i32x4_add(isum, wasm_i32x4_add(scaled(p0, sc + j), scaled(p1, sc + j + 1)));
+                isum = wasm_i32x4_add(isum, part_dot_q2(two_bits(q0, shift), two_bits(q1, shift), y[i].qs + 16 * j, sc + j));
             }
         }
         const float dall = y[i].d * hs_simd128_f16_to_f32(x[i].d);
@@ -164,6 +177,51 @@ static inline __attribute__((always_inline)) void vec_dot_q2(int n, float *s, co
         return;
     }
     *s = hs_simd128_hsum_f32x4(acc);
+}
+
+// Prefill, as gemm_k4: each part's weights decoded once for GEMM_TOKENS tokens; per token the
+// operations are vec_dot_q2's, so every result is that token's vec_dot bit for bit.
+void hs_gemm_q2_K_q8_K_simd128(int n, int nr, int nt, const void *vx, size_t x_row, const void *vy, size_t y_row,
+                               float *s, size_t s_stride) {
+    const uint8_t *x = vx, *y = vy;
+    for (int t0 = 0; t0 < nt; t0 += GEMM_TOKENS) {
+        const block_q8_K *yt[GEMM_TOKENS];
+        const int tn = token_group(y, y_row, t0, nt, yt);
+        for (int r = 0; r < nr; r++) {
+            const block_q2_K *xr = (const block_q2_K *)(x + (size_t)r * x_row);
+            v128_t acc[GEMM_TOKENS];
+            bool finite[GEMM_TOKENS];
+            for (int t = 0; t < GEMM_TOKENS; t++) acc[t] = wasm_f32x4_const_splat(0.0f), finite[t] = true;
+            for (int i = 0; i < n / QK_K; i++) {
+                int16_t sc[16];
+                v128_t mins_lo, mins_hi;
+                unpack_scales_q2(&xr[i], sc, &mins_lo, &mins_hi);
+                v128_t isum[GEMM_TOKENS];
+                for (int t = 0; t < GEMM_TOKENS; t++) isum[t] = wasm_i32x4_const_splat(0);
+                for (unsigned half = 0; half < 2; half++) {
+                    const v128_t q0 = wasm_v128_load(xr[i].qs + 32 * half), q1 = wasm_v128_load(xr[i].qs + 32 * half + 16);
+                    for (unsigned shift = 0; shift < 4; shift++) {
+                        const unsigned j = 8 * half + 2 * shift;
+                        const v128_t w0 = two_bits(q0, shift), w1 = two_bits(q1, shift);
+                        for (int t = 0; t < GEMM_TOKENS; t++)
+                            isum[t] = wasm_i32x4_add(isum[t], part_dot_q2(w0, w1, yt[t][i].qs + 16 * j, sc + j));
+                    }
+                }
+                const float xd = hs_simd128_f16_to_f32(xr[i].d), xdmin = hs_simd128_f16_to_f32(xr[i].dmin);
+                for (int t = 0; t < GEMM_TOKENS; t++) {
+                    const v128_t imins = mins_dot(yt[t][i].bsums, mins_lo, mins_hi);
+                    const float dall = yt[t][i].d * xd, dmin = yt[t][i].d * xdmin;
+                    finite[t] &= isfinite(dall) && isfinite(dmin);
+                    acc[t] = accumulate(acc[t], isum[t], dall, imins, dmin);
+                }
+            }
+            for (int t = 0; t < tn; t++) {
+                float *out = &s[(size_t)(t0 + t) * s_stride + (size_t)r];
+                if (finite[t]) *out = hs_simd128_hsum_f32x4(acc[t]);
+                else hs_vec_dot_q2_K_q8_K_ref(n, out, xr, yt[t]);
+            }
+        }
+    }
 }
 
 // ---- Q3_K ----
@@ -184,11 +242,20 @@ static inline void unpack_scales_q3(const uint8_t *packed, int16_t sc[16]) {
 }
 
 // Weights -4..3: the 2-bit field, minus 4 where the hmask bit is clear. Two products per i16 lane
-// stay within 1024.
+// stay within 1024. The parts are Q2_K's; part (half, shift) takes hmask bit 4 * half + shift.
+static inline void decode_part_q3(v128_t q0, v128_t q1, v128_t h0, v128_t h1, unsigned half, unsigned shift,
+                                  v128_t *w0, v128_t *w1) {
+    const v128_t four = wasm_i8x16_const_splat(4);
+    const v128_t bit = wasm_i8x16_splat((int8_t)(1u << (4 * half + shift)));
+    const v128_t set0 = wasm_i8x16_eq(wasm_v128_and(h0, bit), bit);
+    const v128_t set1 = wasm_i8x16_eq(wasm_v128_and(h1, bit), bit);
+    *w0 = wasm_i8x16_sub(two_bits(q0, shift), wasm_v128_andnot(four, set0));
+    *w1 = wasm_i8x16_sub(two_bits(q1, shift), wasm_v128_andnot(four, set1));
+}
+
 static inline __attribute__((always_inline)) void vec_dot_q3(int n, float *s, const void *vx, const void *vy) {
     const block_q3_K *x = vx;
     const block_q8_K *y = vy;
-    const v128_t four = wasm_i8x16_const_splat(4);
     v128_t acc = wasm_f32x4_const_splat(0.0f);
     bool finite = true;
     for (int i = 0; i < n / QK_K; i++) {
@@ -196,19 +263,13 @@ static inline __attribute__((always_inline)) void vec_dot_q3(int n, float *s, co
         unpack_scales_q3(x[i].scales, sc);
         const v128_t h0 = wasm_v128_load(x[i].hmask), h1 = wasm_v128_load(x[i].hmask + 16);
         v128_t isum = wasm_i32x4_const_splat(0);
-        const int8_t *a = y[i].qs;
         for (unsigned half = 0; half < 2; half++) {
             const v128_t q0 = wasm_v128_load(x[i].qs + 32 * half), q1 = wasm_v128_load(x[i].qs + 32 * half + 16);
-            for (unsigned shift = 0; shift < 4; shift++, a += 32) {
+            for (unsigned shift = 0; shift < 4; shift++) {
                 const unsigned j = 8 * half + 2 * shift;
-                const v128_t bit = wasm_i8x16_splat((int8_t)(1u << (4 * half + shift)));
-                const v128_t set0 = wasm_i8x16_eq(wasm_v128_and(h0, bit), bit);
-                const v128_t set1 = wasm_i8x16_eq(wasm_v128_and(h1, bit), bit);
-                const v128_t w0 = wasm_i8x16_sub(two_bits(q0, shift), wasm_v128_andnot(four, set0));
-                const v128_t w1 = wasm_i8x16_sub(two_bits(q1, shift), wasm_v128_andnot(four, set1));
-                const v128_t p0 = hs_simd128_mul_add_i8x16(w0, wasm_v128_load(a));
-                const v128_t p1 = hs_simd128_mul_add_i8x16(w1, wasm_v128_load(a + 16));
-                isum = wasm_i32x4_add(isum, wasm_i32x4_add(scaled(p0, sc + j), scaled(p1, sc + j + 1)));
+                v128_t w0, w1;
+                decode_part_q3(q0, q1, h0, h1, half, shift, &w0, &w1);
+                isum = wasm_i32x4_add(isum, part_dot_q2(w0, w1, y[i].qs + 16 * j, sc + j));
             }
         }
         const float d = hs_simd128_f16_to_f32(x[i].d) * y[i].d;
@@ -220,6 +281,50 @@ static inline __attribute__((always_inline)) void vec_dot_q3(int n, float *s, co
         return;
     }
     *s = hs_simd128_hsum_f32x4(acc);
+}
+
+// Prefill, as Q2_K's: every result is that token's vec_dot_q3 bit for bit.
+void hs_gemm_q3_K_q8_K_simd128(int n, int nr, int nt, const void *vx, size_t x_row, const void *vy, size_t y_row,
+                               float *s, size_t s_stride) {
+    const uint8_t *x = vx, *y = vy;
+    for (int t0 = 0; t0 < nt; t0 += GEMM_TOKENS) {
+        const block_q8_K *yt[GEMM_TOKENS];
+        const int tn = token_group(y, y_row, t0, nt, yt);
+        for (int r = 0; r < nr; r++) {
+            const block_q3_K *xr = (const block_q3_K *)(x + (size_t)r * x_row);
+            v128_t acc[GEMM_TOKENS];
+            bool finite[GEMM_TOKENS];
+            for (int t = 0; t < GEMM_TOKENS; t++) acc[t] = wasm_f32x4_const_splat(0.0f), finite[t] = true;
+            for (int i = 0; i < n / QK_K; i++) {
+                int16_t sc[16];
+                unpack_scales_q3(xr[i].scales, sc);
+                const v128_t h0 = wasm_v128_load(xr[i].hmask), h1 = wasm_v128_load(xr[i].hmask + 16);
+                v128_t isum[GEMM_TOKENS];
+                for (int t = 0; t < GEMM_TOKENS; t++) isum[t] = wasm_i32x4_const_splat(0);
+                for (unsigned half = 0; half < 2; half++) {
+                    const v128_t q0 = wasm_v128_load(xr[i].qs + 32 * half), q1 = wasm_v128_load(xr[i].qs + 32 * half + 16);
+                    for (unsigned shift = 0; shift < 4; shift++) {
+                        const unsigned j = 8 * half + 2 * shift;
+                        v128_t w0, w1;
+                        decode_part_q3(q0, q1, h0, h1, half, shift, &w0, &w1);
+                        for (int t = 0; t < GEMM_TOKENS; t++)
+                            isum[t] = wasm_i32x4_add(isum[t], part_dot_q2(w0, w1, yt[t][i].qs + 16 * j, sc + j));
+                    }
+                }
+                const float xd = hs_simd128_f16_to_f32(xr[i].d);
+                for (int t = 0; t < GEMM_TOKENS; t++) {
+                    const float d = xd * yt[t][i].d;
+                    finite[t] &= isfinite(d);
+                    acc[t] = wasm_f32x4_add(acc[t], wasm_f32x4_mul(wasm_f32x4_splat(d), wasm_f32x4_convert_i32x4(isum[t])));
+                }
+            }
+            for (int t = 0; t < tn; t++) {
+                float *out = &s[(size_t)(t0 + t) * s_stride + (size_t)r];
+                if (finite[t]) *out = hs_simd128_hsum_f32x4(acc[t]);
+                else hs_vec_dot_q3_K_q8_K_ref(n, out, xr, yt[t]);
+            }
+        }
+    }
 }
 
 // ---- Q4_K / Q5_K ----

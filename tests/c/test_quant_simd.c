@@ -428,8 +428,8 @@ static void test_vec_dot(void) {
 
 // Every result of a gemm against the reference vec_dot of its row and token: bit for bit for the
 // 32-element block formats (their gemm adds each token's terms in the reference's order; with one
-// token it is vec_dot, within tolerance), within vec_dot's tolerance for the others; F16's, Q4_K's,
-// Q5_K's and Q6_K's are also their SIMD vec_dot bit for bit. gemm_rows4 on the same rows interleaved: bit
+// token it is vec_dot, within tolerance), within vec_dot's tolerance for the others; F16's and the
+// k-quants' are also their SIMD vec_dot bit for bit. gemm_rows4 on the same rows interleaved: bit
 // for bit, one token included. Shapes cover partial token groups and row tiles, rows at odd strides, and an
 // activation whose scale (F16: first element) is infinite (the kernel's rerun by the reference).
 // Types without a gemm get vec_dot per row and token, as the matmul calls it, on the same wide
@@ -442,7 +442,8 @@ static bool gemm_exact(hs_type t) {
 // gemms that decode each weight block once for several tokens and then do, per token, what the
 // SIMD vec_dot does: their results are its results exactly.
 static bool gemm_is_vec_dot(hs_type t) {
-    return t == HS_TYPE_F16 || t == HS_TYPE_Q4_K || t == HS_TYPE_Q5_K || t == HS_TYPE_Q6_K;
+    return t == HS_TYPE_F16 || t == HS_TYPE_Q2_K || t == HS_TYPE_Q3_K || t == HS_TYPE_Q4_K || t == HS_TYPE_Q5_K ||
+           t == HS_TYPE_Q6_K;
 }
 
 static int gemm_checks;
