@@ -142,10 +142,18 @@ static inline void unpack_scales_q2(const block_q2_K *x, int16_t sc[16], v128_t 
     wasm_v128_store(sc + 8, wasm_u16x8_extend_high_u8x16(scales));
 }
 
-// A part's integer dot with its 32 activations, each sub-block's sum times its scale.
-static inline v128_t part_dot_q2(v128_t w0, v128_t w1, const int8_t *a, const int16_t *sc) {
+// A part's integer dot with its 32 activations (elements 0..15 of w0, 16..31 of w1), each
+// sub-block's sum times its scale. Under relaxed SIMD the weights must be codes 0..7 (Q2_K's are;
+// Q3_K's are made so), the u7 operand of an i8 dot into i16 pairs (one pmaddubsw where the SIMD128
+// route takes two multiplies and an add).
+static inline v128_t part_dot_small(v128_t w0, v128_t w1, const int8_t *a, const int16_t *sc) {
+#ifdef __wasm_relaxed_simd__
+    const v128_t p0 = hs_relaxed_dot_i8_u7_i16(wasm_v128_load(a), w0);
+    const v128_t p1 = hs_relaxed_dot_i8_u7_i16(wasm_v128_load(a + 16), w1);
+#else
     const v128_t p0 = hs_simd128_mul_add_i8x16(w0, wasm_v128_load(a));
     const v128_t p1 = hs_simd128_mul_add_i8x16(w1, wasm_v128_load(a + 16));
+#endif
     return wasm_i32x4_add(scaled(p0, sc), scaled(p1, sc + 1));
 }
 
@@ -164,7 +172,7 @@ static inline __attribute__((always_inline)) void vec_dot_q2(int n, float *s, co
             const v128_t q0 = wasm_v128_load(x[i].qs + 32 * half), q1 = wasm_v128_load(x[i].qs + 32 * half + 16);
             for (unsigned shift = 0; shift < 4; shift++) {
                 const unsigned j = 8 * half + 2 * shift;
-                isum = wasm_i32x4_add(isum, part_dot_q2(two_bits(q0, shift), two_bits(q1, shift), y[i].qs + 16 * j, sc + j));
+                isum = wasm_i32x4_add(isum, part_dot_small(two_bits(q0, shift), two_bits(q1, shift), y[i].qs + 16 * j, sc + j));
             }
         }
         const float dall = y[i].d * hs_simd128_f16_to_f32(x[i].d);
@@ -204,7 +212,7 @@ void hs_gemm_q2_K_q8_K_simd128(int n, int nr, int nt, const void *vx, size_t x_r
                         const unsigned j = 8 * half + 2 * shift;
                         const v128_t w0 = two_bits(q0, shift), w1 = two_bits(q1, shift);
                         for (int t = 0; t < GEMM_TOKENS; t++)
-                            isum[t] = wasm_i32x4_add(isum[t], part_dot_q2(w0, w1, yt[t][i].qs + 16 * j, sc + j));
+                            isum[t] = wasm_i32x4_add(isum[t], part_dot_small(w0, w1, yt[t][i].qs + 16 * j, sc + j));
                     }
                 }
                 const float xd = hs_simd128_f16_to_f32(xr[i].d), xdmin = hs_simd128_f16_to_f32(xr[i].dmin);
@@ -243,14 +251,45 @@ static inline void unpack_scales_q3(const uint8_t *packed, int16_t sc[16]) {
 
 // Weights -4..3: the 2-bit field, minus 4 where the hmask bit is clear. Two products per i16 lane
 // stay within 1024. The parts are Q2_K's; part (half, shift) takes hmask bit 4 * half + shift.
+// Under relaxed SIMD the codes 0..7 (the field plus 4 where the bit is set: weight + 4), whose
+// overcount 4 * sum(scale * activations) finish_q3 takes off once per super-block.
 static inline void decode_part_q3(v128_t q0, v128_t q1, v128_t h0, v128_t h1, unsigned half, unsigned shift,
                                   v128_t *w0, v128_t *w1) {
+#ifdef __wasm_relaxed_simd__
+    // hmask bit k of each byte moved to bit 2 (16-bit shifts: what they drag in from the
+    // neighbouring byte is masked off)
+    const unsigned k = 4 * half + shift;
+    const v128_t four = wasm_i8x16_const_splat(4);
+    const v128_t set0 = wasm_v128_and(k >= 2 ? wasm_u16x8_shr(h0, k - 2) : wasm_i16x8_shl(h0, 2 - k), four);
+    const v128_t set1 = wasm_v128_and(k >= 2 ? wasm_u16x8_shr(h1, k - 2) : wasm_i16x8_shl(h1, 2 - k), four);
+    *w0 = wasm_v128_or(two_bits(q0, shift), set0);
+    *w1 = wasm_v128_or(two_bits(q1, shift), set1);
+#else
     const v128_t four = wasm_i8x16_const_splat(4);
     const v128_t bit = wasm_i8x16_splat((int8_t)(1u << (4 * half + shift)));
     const v128_t set0 = wasm_i8x16_eq(wasm_v128_and(h0, bit), bit);
     const v128_t set1 = wasm_i8x16_eq(wasm_v128_and(h1, bit), bit);
     *w0 = wasm_i8x16_sub(two_bits(q0, shift), wasm_v128_andnot(four, set0));
     *w1 = wasm_i8x16_sub(two_bits(q1, shift), wasm_v128_andnot(four, set1));
+#endif
+}
+
+// The super-block's integer sum: under relaxed SIMD the codes' overcount, 4 * sum over the 16
+// groups of scale * (sum of the group's activations), taken off, and the lanes added exactly into
+// lane 0: the products and the overcount fall in different lanes, which converted and scaled one
+// by one would round away what survives their cancellation (as finish_q6 explains).
+static inline v128_t finish_q3(v128_t isum, const block_q8_K *y, const int16_t *sc) {
+#ifdef __wasm_relaxed_simd__
+    const v128_t overcount = wasm_i32x4_add(wasm_i32x4_dot_i16x8(wasm_v128_load(y->bsums), wasm_v128_load(sc)),
+                                            wasm_i32x4_dot_i16x8(wasm_v128_load(y->bsums + 8), wasm_v128_load(sc + 8)));
+    isum = wasm_i32x4_sub(isum, wasm_i32x4_shl(overcount, 2));
+    const v128_t pairs = wasm_i32x4_add(isum, wasm_i32x4_shuffle(isum, isum, 2, 3, 0, 1));
+    const v128_t total = wasm_i32x4_add(pairs, wasm_i32x4_shuffle(pairs, pairs, 1, 0, 3, 2));
+    return wasm_v128_and(total, wasm_i32x4_const(-1, 0, 0, 0));
+#else
+    (void)y, (void)sc;
+    return isum;
+#endif
 }
 
 static inline __attribute__((always_inline)) void vec_dot_q3(int n, float *s, const void *vx, const void *vy) {
@@ -269,9 +308,10 @@ static inline __attribute__((always_inline)) void vec_dot_q3(int n, float *s, co
                 const unsigned j = 8 * half + 2 * shift;
                 v128_t w0, w1;
                 decode_part_q3(q0, q1, h0, h1, half, shift, &w0, &w1);
-                isum = wasm_i32x4_add(isum, part_dot_q2(w0, w1, y[i].qs + 16 * j, sc + j));
+                isum = wasm_i32x4_add(isum, part_dot_small(w0, w1, y[i].qs + 16 * j, sc + j));
             }
         }
+        isum = finish_q3(isum, &y[i], sc);
         const float d = hs_simd128_f16_to_f32(x[i].d) * y[i].d;
         finite &= isfinite(d);
         acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_splat(d), wasm_f32x4_convert_i32x4(isum)));
@@ -308,14 +348,15 @@ void hs_gemm_q3_K_q8_K_simd128(int n, int nr, int nt, const void *vx, size_t x_r
                         v128_t w0, w1;
                         decode_part_q3(q0, q1, h0, h1, half, shift, &w0, &w1);
                         for (int t = 0; t < GEMM_TOKENS; t++)
-                            isum[t] = wasm_i32x4_add(isum[t], part_dot_q2(w0, w1, yt[t][i].qs + 16 * j, sc + j));
+                            isum[t] = wasm_i32x4_add(isum[t], part_dot_small(w0, w1, yt[t][i].qs + 16 * j, sc + j));
                     }
                 }
                 const float xd = hs_simd128_f16_to_f32(xr[i].d);
                 for (int t = 0; t < GEMM_TOKENS; t++) {
+                    const v128_t total = finish_q3(isum[t], &yt[t][i], sc);
                     const float d = xd * yt[t][i].d;
                     finite[t] &= isfinite(d);
-                    acc[t] = wasm_f32x4_add(acc[t], wasm_f32x4_mul(wasm_f32x4_splat(d), wasm_f32x4_convert_i32x4(isum[t])));
+                    acc[t] = wasm_f32x4_add(acc[t], wasm_f32x4_mul(wasm_f32x4_splat(d), wasm_f32x4_convert_i32x4(total)));
                 }
             }
             for (int t = 0; t < tn; t++) {
