@@ -82,7 +82,7 @@ int hearth_set_threads(hearth_engine *e, int n_threads) {
     e->opts.n_threads = got;
     if (e->loaded) {
         // Only the attention scores scratch is per thread; the KV cache stays as it is.
-        float *scores = realloc(e->ctx.scores, (size_t)got * (size_t)e->ctx.n_ctx * sizeof(float));
+        float *scores = realloc(e->ctx.scores, (size_t)got * hs_attention_scratch_floats(e->ctx.n_ctx) * sizeof(float));
         if (!scores) return fail(e, "out of memory for %d threads' attention scratch", got);
         e->ctx.scores = scores;
         e->ctx.pool = e->pool;

@@ -55,10 +55,12 @@ static uint64_t gemm_scratch_bytes(const hs_model *m, int n_batch) {
     return most;
 }
 
+size_t hs_attention_scratch_floats(int n_ctx) { return (size_t)n_ctx + ((size_t)n_ctx + 1) / 2; }
+
 uint64_t hs_context_scratch_bytes(const hs_model *m, int n_ctx, int n_batch, int n_threads) {
     uint64_t B = (uint64_t)n_batch, E = (uint64_t)m->n_embd, Q = (uint64_t)m->n_head * m->head_dim;
     uint64_t KV = (uint64_t)m->n_head_kv * m->head_dim, F = (uint64_t)m->n_ff;
-    uint64_t floats = B * (E + E + Q + KV + KV + Q + F + F + (uint64_t)m->rope_dim) + (uint64_t)n_threads * n_ctx + m->n_vocab;
+    uint64_t floats = B * (E + E + Q + KV + KV + Q + F + F + (uint64_t)m->rope_dim) + (uint64_t)n_threads * hs_attention_scratch_floats(n_ctx) + m->n_vocab;
     return floats * sizeof(float) + (uint64_t)hs_matmul_qbuf_size(n_batch, (int)widest(m)) +
            (uint64_t)n_threads * gemm_scratch_bytes(m, n_batch);
 }
@@ -100,7 +102,7 @@ bool hs_context_init(hs_context *c, const hs_model *m, hs_threadpool *pool, int 
     c->gate = malloc(B * F * sizeof(float));
     c->up = malloc(B * F * sizeof(float));
     c->rope = malloc(B * (size_t)m->rope_dim * sizeof(float));
-    c->scores = malloc((size_t)n_threads * (size_t)n_ctx * sizeof(float));
+    c->scores = malloc((size_t)n_threads * hs_attention_scratch_floats(n_ctx) * sizeof(float));
     c->logits = calloc((size_t)m->n_vocab, sizeof(float));
     c->mm.pool = pool;
     c->mm.qbuf_size = hs_matmul_qbuf_size(n_batch, (int)widest(m));
@@ -166,7 +168,8 @@ static void attention_task(void *arg, int ith, int nth) {
     const int hd = m->head_dim, group = m->n_head / m->n_head_kv;
     const int Q = m->n_head * hd;
     const float scale = 1.0f / sqrtf((float)hd);
-    float *scores = c->scores + (size_t)ith * c->n_ctx;
+    float *scores = c->scores + (size_t)ith * hs_attention_scratch_floats(c->n_ctx);
+    hs_f16 *probs = (hs_f16 *)(scores + c->n_ctx);
     float acc[512];
     hs_f16 qh[512]; // head_dim <= 512 is checked at load
     const hs_quant_traits *f16 = hs_quant_traits_get(HS_TYPE_F16);
@@ -186,12 +189,8 @@ static void attention_task(void *arg, int ith, int nth) {
             f16->quantize_activation(q, qh, hd);
             hs_dot_rows_f16(scores, qh, (const hs_f16 *)k0, (size_t)hd, n_keys, hd);
             hs_softmax(scores, n_keys, scale);
-            for (int j = 0; j < n_keys; j += 512) { // through qh, which holds 512
-                const int n = n_keys - j < 512 ? n_keys - j : 512;
-                f16->quantize_activation(scores + j, qh, n);
-                f16->dequantize_row(qh, scores + j, n);
-            }
-            hs_mix_rows_f16(acc, scores, (const hs_f16 *)v0, (size_t)hd, n_keys, hd);
+            f16->quantize_activation(scores, probs, n_keys);
+            hs_mix_rows_f16(acc, probs, (const hs_f16 *)v0, (size_t)hd, n_keys, hd);
         } else {
             for (int j = 0; j < n_keys; j++) scores[j] = hs_dot_f32(q, (const float *)(k0 + (size_t)j * kv_stride), hd);
             hs_softmax(scores, n_keys, scale);

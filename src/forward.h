@@ -21,7 +21,7 @@ typedef struct {
     // Scratch for one batch: every activation is [n_batch][width].
     float *x, *xn, *q, *k, *v, *att, *gate, *up;
     float *rope;           // [n_batch][rope_dim] cos/sin pairs
-    float *scores;         // [n_threads][n_ctx]
+    float *scores;         // [n_threads][hs_attention_scratch_floats(n_ctx)]: scores, then probabilities as F16
     float *logits;         // [n_vocab], for the last token of the last batch
     hs_matmul_ctx mm;
     uint64_t scratch_bytes;
@@ -34,6 +34,8 @@ void hs_context_free(hs_context *c);
 // Sizes in 64 bits: in WebAssembly size_t is 32 bits, and a large context must not wrap.
 uint64_t hs_context_kv_bytes(const hs_model *m, int n_ctx, bool kv_f16);
 uint64_t hs_context_scratch_bytes(const hs_model *m, int n_ctx, int n_batch, int n_threads);
+// Floats of attention scratch per thread: n_ctx scores, then as many F16 probabilities.
+size_t hs_attention_scratch_floats(int n_ctx);
 
 // Evaluates tokens[0..T) (T <= n_batch) at positions n_past.. and leaves the last token's logits
 // in c->logits. Fails, changing nothing, if a token id is out of range or the context is full.

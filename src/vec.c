@@ -19,11 +19,12 @@ void hs_dot_rows_f16_ref(float *out, const hs_f16 *q, const hs_f16 *k, size_t st
     }
 }
 
-void hs_mix_rows_f16_ref(float *y, const float *p, const hs_f16 *v, size_t stride, int n_rows, int n) {
+void hs_mix_rows_f16_ref(float *y, const hs_f16 *p, const hs_f16 *v, size_t stride, int n_rows, int n) {
     for (int i = 0; i < n; i++) y[i] = 0.0f;
     for (int j = 0; j < n_rows; j++) {
         const hs_f16 *row = v + (size_t)j * stride;
-        for (int i = 0; i < n; i++) y[i] += p[j] * hs_f16_to_f32(row[i]);
+        const float pj = hs_f16_to_f32(p[j]);
+        for (int i = 0; i < n; i++) y[i] += pj * hs_f16_to_f32(row[i]);
     }
 }
 
@@ -39,6 +40,6 @@ void hs_axpy_f32(float *y, float a, const float *x, int n) { FASTEST(hs_axpy_f32
 void hs_dot_rows_f16(float *out, const hs_f16 *q, const hs_f16 *k, size_t stride, int n_rows, int n) {
     FASTEST(hs_dot_rows_f16)(out, q, k, stride, n_rows, n);
 }
-void hs_mix_rows_f16(float *y, const float *p, const hs_f16 *v, size_t stride, int n_rows, int n) {
+void hs_mix_rows_f16(float *y, const hs_f16 *p, const hs_f16 *v, size_t stride, int n_rows, int n) {
     FASTEST(hs_mix_rows_f16)(y, p, v, stride, n_rows, n);
 }

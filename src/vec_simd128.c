@@ -107,36 +107,66 @@ void hs_dot_rows_f16_simd128(float *out, const hs_f16 *q, const hs_f16 *k, size_
     if (probe_hit(probe)) hs_dot_rows_f16_ref(out, q, k, stride, n_rows, n);
 }
 
-// Sixteen output elements at a time, held in four accumulators over every row, so each element's
-// chain of adds runs in row order as in the reference. A row's halves go to the high halves of
-// 32-bit lanes (an interleave with zeros) and through the finite-only conversion; a running
+// Sixteen output elements at a time, held in four accumulators over the rows, so each element's
+// chain of adds runs in row order as in the reference. Each row's halves are split into even and
+// odd elements and taken as scaled bits (hs_simd128_f16x8_split_scaled, f16 * 2^-112), and its
+// probability carries the 2^112 (converted once per row for every strip: p is an F16, so p * 2^112
+// is exact and finite), so each product is p * v exactly and the fused multiply-add gives the
+// multiply-then-add's bits; the accumulators hold the even and odd elements apart and are put back
+// in order at the end. (Against a conversion of every half in full, in order, then a multiply and
+// an add: a third fewer operations per row.) Rows go in chunks of MIX_ROWS, whose probabilities
+// are converted into a stack buffer; the running sums wait in acc between chunks. A running
 // maximum of the halves doubled (sign dropped) shows at the end whether some exponent was 31, and
-// then the reference redoes the head (an inf or NaN in the cache is the exception).
-void hs_mix_rows_f16_simd128(float *y, const float *p, const hs_f16 *v, size_t stride, int n_rows, int n) {
-    const v128_t zero = wasm_i32x4_const_splat(0);
-    v128_t probe = zero;
-    int i = 0;
-    for (; i + 16 <= n; i += 16) {
-        v128_t a0 = zero, a1 = zero, a2 = zero, a3 = zero;
-        const hs_f16 *row = v + i;
-        for (int j = 0; j < n_rows; j++, row += stride) {
-            const v128_t h0 = wasm_v128_load(row), h1 = wasm_v128_load(row + 8);
-            probe = wasm_u16x8_max(probe, wasm_u16x8_max(exponent_probe(h0), exponent_probe(h1)));
-            const v128_t pj = wasm_f32x4_splat(p[j]);
-            a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(pj, hs_simd128_f16hi_to_f32_finite(wasm_i16x8_shuffle(zero, h0, 0, 8, 1, 9, 2, 10, 3, 11))));
-            a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(pj, hs_simd128_f16hi_to_f32_finite(wasm_i16x8_shuffle(zero, h0, 4, 12, 5, 13, 6, 14, 7, 15))));
-            a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(pj, hs_simd128_f16hi_to_f32_finite(wasm_i16x8_shuffle(zero, h1, 0, 8, 1, 9, 2, 10, 3, 11))));
-            a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(pj, hs_simd128_f16hi_to_f32_finite(wasm_i16x8_shuffle(zero, h1, 4, 12, 5, 13, 6, 14, 7, 15))));
-        }
-        wasm_v128_store(y + i, a0);
-        wasm_v128_store(y + i + 4, a1);
-        wasm_v128_store(y + i + 8, a2);
-        wasm_v128_store(y + i + 12, a3);
-    }
-    if (probe_hit(probe)) {
+// then the reference redoes the head (an inf or NaN in the cache or the probabilities is the
+// exception).
+#define MIX_ROWS 256
+#define MIX_MAX_N 512 // head_dim <= 512 is checked at load; longer rows take the reference
+
+void hs_mix_rows_f16_simd128(float *y, const hs_f16 *p, const hs_f16 *v, size_t stride, int n_rows, int n) {
+    if (n > MIX_MAX_N) {
         hs_mix_rows_f16_ref(y, p, v, stride, n_rows, n);
         return;
     }
-    if (i < n) hs_mix_rows_f16_ref(y + i, p, v + i, stride, n_rows, n - i);
+    const int strips = n / 16;
+    v128_t acc[MIX_MAX_N / 4]; // strip s: even and odd elements of its two halves, 4s .. 4s + 3
+    for (int k = 0; k < 4 * strips; k++) acc[k] = wasm_f32x4_const_splat(0.0f);
+    float scaled_p[MIX_ROWS];
+    uint32_t p_magnitude = 0;
+    v128_t probe = wasm_i16x8_const_splat(0);
+    for (int j0 = 0; j0 < n_rows; j0 += MIX_ROWS) {
+        const int rows = n_rows - j0 < MIX_ROWS ? n_rows - j0 : MIX_ROWS;
+        for (int k = 0; k < rows; k++) {
+            const hs_f16 h = p[j0 + k];
+            p_magnitude = (h & 0x7fffu) > p_magnitude ? (h & 0x7fffu) : p_magnitude;
+            scaled_p[k] = hs_simd128_f16_to_f32_branchless(h) * 0x1p112f;
+        }
+        for (int s = 0; s < strips; s++) {
+            v128_t e0 = acc[4 * s], o0 = acc[4 * s + 1], e1 = acc[4 * s + 2], o1 = acc[4 * s + 3];
+            const hs_f16 *row = v + (size_t)j0 * stride + 16 * s;
+            for (int k = 0; k < rows; k++, row += stride) {
+                const v128_t h0 = wasm_v128_load(row), h1 = wasm_v128_load(row + 8);
+                probe = wasm_u16x8_max(probe, wasm_u16x8_max(exponent_probe(h0), exponent_probe(h1)));
+                const v128_t pk = wasm_v128_load32_splat(&scaled_p[k]);
+                v128_t ve0, vo0, ve1, vo1;
+                hs_simd128_f16x8_split_scaled(h0, &ve0, &vo0);
+                hs_simd128_f16x8_split_scaled(h1, &ve1, &vo1);
+                e0 = hs_simd128_madd_exact_product(pk, ve0, e0), o0 = hs_simd128_madd_exact_product(pk, vo0, o0);
+                e1 = hs_simd128_madd_exact_product(pk, ve1, e1), o1 = hs_simd128_madd_exact_product(pk, vo1, o1);
+            }
+            acc[4 * s] = e0, acc[4 * s + 1] = o0, acc[4 * s + 2] = e1, acc[4 * s + 3] = o1;
+        }
+    }
+    if (probe_hit(probe) || p_magnitude >= 0x7c00u) {
+        hs_mix_rows_f16_ref(y, p, v, stride, n_rows, n);
+        return;
+    }
+    for (int s = 0; s < strips; s++) { // even and odd lanes back in order
+        const v128_t e0 = acc[4 * s], o0 = acc[4 * s + 1], e1 = acc[4 * s + 2], o1 = acc[4 * s + 3];
+        wasm_v128_store(y + 16 * s, wasm_i32x4_shuffle(e0, o0, 0, 4, 1, 5));
+        wasm_v128_store(y + 16 * s + 4, wasm_i32x4_shuffle(e0, o0, 2, 6, 3, 7));
+        wasm_v128_store(y + 16 * s + 8, wasm_i32x4_shuffle(e1, o1, 0, 4, 1, 5));
+        wasm_v128_store(y + 16 * s + 12, wasm_i32x4_shuffle(e1, o1, 2, 6, 3, 7));
+    }
+    if (16 * strips < n) hs_mix_rows_f16_ref(y + 16 * strips, p, v + 16 * strips, stride, n_rows, n - 16 * strips);
 }
 #endif

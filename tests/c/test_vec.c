@@ -30,7 +30,7 @@ static void test_every_half(void) {
         h[i] = (hs_f16)i;
         if ((i & 0x7c00) != 0x7c00) finite[n_finite++] = (hs_f16)i;
     }
-    const float one = 1.0f;
+    const hs_f16 one = 0x3c00;
     hs_mix_rows_f16(y, &one, finite, 0, 1, n_finite);
     hs_mix_rows_f16_ref(want, &one, finite, 0, 1, n_finite);
     CHECK(mismatches(y, want, n_finite) == 0, "%d finite halves convert differently", mismatches(y, want, n_finite));
@@ -39,19 +39,24 @@ static void test_every_half(void) {
     CHECK(mismatches(y, want, 65536) == 0, "%d halves convert differently", mismatches(y, want, 65536));
 }
 
-// Rows of a head inside wider cache rows (stride > n), as attention reads them.
+// Rows of a head inside wider cache rows (stride > n), as attention reads them; up to 700 rows
+// (mix_rows takes them in chunks of 256), probabilities down to F16 subnormals, and now and then
+// an infinite probability (the reference's way).
 static void test_rows(void) {
     uint64_t seed = 11;
-    static hs_f16 v[200 * 300];
-    float p[200], y[300], want[300], dots[200], dots_want[200];
-    hs_f16 q[300];
+    enum { ROWS = 700 };
+    static hs_f16 v[ROWS * 300];
+    static float dots[ROWS], dots_want[ROWS];
+    hs_f16 p[ROWS], q[300];
+    float y[300], want[300];
     for (int round = 0; round < 200; round++) {
-        const int n = 1 + (int)(test_rand(&seed) % 150), n_rows = 1 + (int)(test_rand(&seed) % 200);
+        const int n = 1 + (int)(test_rand(&seed) % 150), n_rows = 1 + (int)(test_rand(&seed) % (round % 4 ? 200 : ROWS));
         const size_t stride = (size_t)n + test_rand(&seed) % 150;
         for (int j = 0; j < n_rows; j++) {
-            p[j] = test_randf(&seed);
+            p[j] = hs_f32_to_f16(test_randf(&seed) * (j % 3 ? 1.0f : 1e-6f));
             for (int i = 0; i < n; i++) v[(size_t)j * stride + i] = hs_f32_to_f16(test_randf(&seed) * 8);
         }
+        if (round % 10 == 4) p[n_rows / 2] = 0x7c00;
         double mag = 0;
         for (int i = 0; i < n; i++) {
             q[i] = hs_f32_to_f16(test_randf(&seed) * 4);
