@@ -28,6 +28,46 @@ static inline int token_group(const uint8_t *y, size_t y_row, int t0, int nt, co
     return tn;
 }
 
+// One super-block (i) of a weight row (xr) met by GEMM_TOKENS tokens (yt): acc[t] += token t's
+// float term, finite[t] cleared where a scale is infinite or NaN; flag: the format's variant
+// (Q5_K against Q4_K, Q3_K against Q2_K).
+typedef void (*gemm_step_fn)(const uint8_t *xr, int i, const block_q8_K *const yt[GEMM_TOKENS], v128_t acc[GEMM_TOKENS],
+                             bool finite[GEMM_TOKENS], bool flag);
+typedef void (*row_ref_fn)(int n, float *s, const void *x, const void *y, bool flag);
+
+// The k-quants' prefill: for each weight row and GEMM_TOKENS tokens at a time, step unpacks each
+// super-block's scales and codes once and meets every token's activations with them, per token
+// with the vec_dot's operations in its order, so every result is that token's vec_dot bit for
+// bit; a token whose terms met an infinite or NaN scale gets the reference's result (ref).
+static inline __attribute__((always_inline)) void gemm_kquant(int n, int nr, int nt, const void *vx, size_t x_row,
+                                                              const void *vy, size_t y_row, float *s, size_t s_stride,
+                                                              gemm_step_fn step, row_ref_fn ref, bool flag) {
+    const uint8_t *x = vx, *y = vy;
+    for (int t0 = 0; t0 < nt; t0 += GEMM_TOKENS) {
+        const block_q8_K *yt[GEMM_TOKENS];
+        const int tn = token_group(y, y_row, t0, nt, yt);
+        for (int r = 0; r < nr; r++) {
+            const uint8_t *xr = x + (size_t)r * x_row;
+            v128_t acc[GEMM_TOKENS];
+            bool finite[GEMM_TOKENS];
+            for (int t = 0; t < GEMM_TOKENS; t++) acc[t] = wasm_f32x4_const_splat(0.0f), finite[t] = true;
+            for (int i = 0; i < n / QK_K; i++) step(xr, i, yt, acc, finite, flag);
+            for (int t = 0; t < tn; t++) {
+                float *out = &s[(size_t)(t0 + t) * s_stride + (size_t)r];
+                if (finite[t]) *out = hs_simd128_hsum_f32x4(acc[t]);
+                else ref(n, out, xr, yt[t], flag);
+            }
+        }
+    }
+}
+
+// The exported gemm of a k-quant: gemm_kquant with its step, reference and variant flag.
+#define KQUANT_GEMM(name, step, ref, flag)                                                                          \
+    void name(int n, int nr, int nt, const void *x, size_t x_row, const void *y, size_t y_row, float *s,            \
+              size_t s_stride) {                                                                                    \
+        gemm_kquant(n, nr, nt, x, x_row, y, y_row, s, s_stride, step, ref, flag);                                   \
+    }
+
 // ---- Q8_K activation quantization ----
 
 // As the reference: the signed value of largest magnitude (its first occurrence) maps to -127,
@@ -117,22 +157,46 @@ static inline v128_t mins_dot(const int16_t *bsums, v128_t mins_lo, v128_t mins_
                           wasm_i32x4_dot_i16x8(wasm_v128_load(bsums + 8), mins_hi));
 }
 
+// The super-block's integer sum from codes that are the weights plus 2^shift (Q3_K: 4, Q6_K: 32),
+// finished: under relaxed SIMD the codes' overcount, 2^shift * the sum over the 16 groups of scale
+// * (sum of the group's activations: the bsums), taken off, and the lanes added exactly into lane
+// 0. The codes' products and the overcount fall in different lanes, each up to ~2^28 (Q6_K) where
+// their difference is what counts: lanes converted to float one by one would round away what
+// survives the cancellation (up to 1e-3 relative on wide rows). Their i32 total is exact (|total| <
+// 2^27; wrapped lanes still add up to it): it goes to float whole, in lane 0. Without relaxed SIMD
+// the kernels use the signed weights, and isum is the sum already.
+static inline v128_t finish_offset_codes(v128_t isum, const block_q8_K *y, const int16_t *sc, int shift) {
+#ifdef __wasm_relaxed_simd__
+    const v128_t overcount = wasm_i32x4_add(wasm_i32x4_dot_i16x8(wasm_v128_load(y->bsums), wasm_v128_load(sc)),
+                                            wasm_i32x4_dot_i16x8(wasm_v128_load(y->bsums + 8), wasm_v128_load(sc + 8)));
+    isum = wasm_i32x4_sub(isum, wasm_i32x4_shl(overcount, shift));
+    const v128_t pairs = wasm_i32x4_add(isum, wasm_i32x4_shuffle(isum, isum, 2, 3, 0, 1));
+    const v128_t total = wasm_i32x4_add(pairs, wasm_i32x4_shuffle(pairs, pairs, 1, 0, 3, 2));
+    return wasm_v128_and(total, wasm_i32x4_const(-1, 0, 0, 0));
+#else
+    (void)y, (void)sc, (void)shift;
+    return isum;
+#endif
+}
+
 // The 2-bit field at bit 2*shift of each byte. A 16-bit lane shift is one native instruction where
 // an 8-bit one is emulated; the bits it drags in from the neighbouring byte are masked off anyway.
 static inline v128_t two_bits(v128_t packed, unsigned shift) {
     return wasm_v128_and(wasm_u16x8_shr(packed, 2 * shift), wasm_i8x16_const_splat(3));
 }
 
-// ---- Q2_K ----
-
-// Weights 0..3 per 16 with 4-bit scale (low nibble) and min (high nibble): two products per i16
-// lane stay within 768.
+// ---- Q2_K and Q3_K ----
 //
-// A super-block's 256 weights come in eight parts (half h, shift s): elements 128h + 32s + 0..15
+// Both hold 2-bit fields (Q3_K adds a high bit from hmask) with a scale per 16 weights. A
+// super-block's 256 weights come in eight parts (half h, shift s): elements 128h + 32s + 0..15
 // and + 16..31, the 2-bit fields at shift s of qs[32h + 0..15] and qs[32h + 16..31], sub-blocks
-// j = 8h + 2s and j + 1.
+// j = 8h + 2s and j + 1. The two formats differ only in what the helpers below do with the
+// flag q3, a constant at each call, so the compiler emits specialised loops.
+//
+// Q2_K: weights 0..3 per 16 with a 4-bit scale (low nibble) and min (high nibble): two products
+// per i16 lane stay within 768.
 
-// The sub-block scales as i16 (sc) and the mins' dot with the activation's bsums.
+// The sub-block scales as i16 (sc) and the mins as i16 lanes (for their dot with the bsums).
 static inline void unpack_scales_q2(const block_q2_K *x, int16_t sc[16], v128_t *mins_lo, v128_t *mins_hi) {
     const v128_t packed = wasm_v128_load(x->scales);
     const v128_t mins = hs_simd128_high_nibbles(packed), scales = hs_simd128_low_nibbles(packed);
@@ -142,99 +206,7 @@ static inline void unpack_scales_q2(const block_q2_K *x, int16_t sc[16], v128_t 
     wasm_v128_store(sc + 8, wasm_u16x8_extend_high_u8x16(scales));
 }
 
-// A part's integer dot with its 32 activations (elements 0..15 of w0, 16..31 of w1), each
-// sub-block's sum times its scale. Under relaxed SIMD the weights must be codes 0..7 (Q2_K's are;
-// Q3_K's are made so), the u7 operand of an i8 dot into i16 pairs (one pmaddubsw where the SIMD128
-// route takes two multiplies and an add).
-static inline v128_t part_dot_small(v128_t w0, v128_t w1, const int8_t *a, const int16_t *sc) {
-#ifdef __wasm_relaxed_simd__
-    const v128_t p0 = hs_relaxed_dot_i8_u7_i16(wasm_v128_load(a), w0);
-    const v128_t p1 = hs_relaxed_dot_i8_u7_i16(wasm_v128_load(a + 16), w1);
-#else
-    const v128_t p0 = hs_simd128_mul_add_i8x16(w0, wasm_v128_load(a));
-    const v128_t p1 = hs_simd128_mul_add_i8x16(w1, wasm_v128_load(a + 16));
-#endif
-    return wasm_i32x4_add(scaled(p0, sc), scaled(p1, sc + 1));
-}
-
-static inline __attribute__((always_inline)) void vec_dot_q2(int n, float *s, const void *vx, const void *vy) {
-    const block_q2_K *x = vx;
-    const block_q8_K *y = vy;
-    v128_t acc = wasm_f32x4_const_splat(0.0f);
-    bool finite = true;
-    for (int i = 0; i < n / QK_K; i++) {
-        int16_t sc[16];
-        v128_t mins_lo, mins_hi;
-        unpack_scales_q2(&x[i], sc, &mins_lo, &mins_hi);
-        const v128_t imins = mins_dot(y[i].bsums, mins_lo, mins_hi);
-        v128_t isum = wasm_i32x4_const_splat(0);
-        for (unsigned half = 0; half < 2; half++) {
-            const v128_t q0 = wasm_v128_load(x[i].qs + 32 * half), q1 = wasm_v128_load(x[i].qs + 32 * half + 16);
-            for (unsigned shift = 0; shift < 4; shift++) {
-                const unsigned j = 8 * half + 2 * shift;
-                isum = wasm_i32x4_add(isum, part_dot_small(two_bits(q0, shift), two_bits(q1, shift), y[i].qs + 16 * j, sc + j));
-            }
-        }
-        const float dall = y[i].d * hs_simd128_f16_to_f32(x[i].d);
-        const float dmin = y[i].d * hs_simd128_f16_to_f32(x[i].dmin);
-        finite &= isfinite(dall) && isfinite(dmin);
-        acc = accumulate(acc, isum, dall, imins, dmin);
-    }
-    if (!finite) {
-        hs_vec_dot_q2_K_q8_K_ref(n, s, vx, vy);
-        return;
-    }
-    *s = hs_simd128_hsum_f32x4(acc);
-}
-
-// Prefill, as gemm_k4: each part's weights decoded once for GEMM_TOKENS tokens; per token the
-// operations are vec_dot_q2's, so every result is that token's vec_dot bit for bit.
-void hs_gemm_q2_K_q8_K_simd128(int n, int nr, int nt, const void *vx, size_t x_row, const void *vy, size_t y_row,
-                               float *s, size_t s_stride) {
-    const uint8_t *x = vx, *y = vy;
-    for (int t0 = 0; t0 < nt; t0 += GEMM_TOKENS) {
-        const block_q8_K *yt[GEMM_TOKENS];
-        const int tn = token_group(y, y_row, t0, nt, yt);
-        for (int r = 0; r < nr; r++) {
-            const block_q2_K *xr = (const block_q2_K *)(x + (size_t)r * x_row);
-            v128_t acc[GEMM_TOKENS];
-            bool finite[GEMM_TOKENS];
-            for (int t = 0; t < GEMM_TOKENS; t++) acc[t] = wasm_f32x4_const_splat(0.0f), finite[t] = true;
-            for (int i = 0; i < n / QK_K; i++) {
-                int16_t sc[16];
-                v128_t mins_lo, mins_hi;
-                unpack_scales_q2(&xr[i], sc, &mins_lo, &mins_hi);
-                v128_t isum[GEMM_TOKENS];
-                for (int t = 0; t < GEMM_TOKENS; t++) isum[t] = wasm_i32x4_const_splat(0);
-                for (unsigned half = 0; half < 2; half++) {
-                    const v128_t q0 = wasm_v128_load(xr[i].qs + 32 * half), q1 = wasm_v128_load(xr[i].qs + 32 * half + 16);
-                    for (unsigned shift = 0; shift < 4; shift++) {
-                        const unsigned j = 8 * half + 2 * shift;
-                        const v128_t w0 = two_bits(q0, shift), w1 = two_bits(q1, shift);
-                        for (int t = 0; t < GEMM_TOKENS; t++)
-                            isum[t] = wasm_i32x4_add(isum[t], part_dot_small(w0, w1, yt[t][i].qs + 16 * j, sc + j));
-                    }
-                }
-                const float xd = hs_simd128_f16_to_f32(xr[i].d), xdmin = hs_simd128_f16_to_f32(xr[i].dmin);
-                for (int t = 0; t < GEMM_TOKENS; t++) {
-                    const v128_t imins = mins_dot(yt[t][i].bsums, mins_lo, mins_hi);
-                    const float dall = yt[t][i].d * xd, dmin = yt[t][i].d * xdmin;
-                    finite[t] &= isfinite(dall) && isfinite(dmin);
-                    acc[t] = accumulate(acc[t], isum[t], dall, imins, dmin);
-                }
-            }
-            for (int t = 0; t < tn; t++) {
-                float *out = &s[(size_t)(t0 + t) * s_stride + (size_t)r];
-                if (finite[t]) *out = hs_simd128_hsum_f32x4(acc[t]);
-                else hs_vec_dot_q2_K_q8_K_ref(n, out, xr, yt[t]);
-            }
-        }
-    }
-}
-
-// ---- Q3_K ----
-
-// Sixteen 6-bit scales, stored + 32: low 4 bits in the nibbles of bytes 0..7, high 2 bits in
+// Q3_K: sixteen 6-bit scales, stored + 32: low 4 bits in the nibbles of bytes 0..7, high 2 bits in
 // bytes 8..11 (bit pair j/4 of byte 8 + j%4). Assembled four at a time in 32-bit words.
 static inline void unpack_scales_q3(const uint8_t *packed, int16_t sc[16]) {
     uint32_t w[3];
@@ -250,9 +222,9 @@ static inline void unpack_scales_q3(const uint8_t *packed, int16_t sc[16]) {
 }
 
 // Weights -4..3: the 2-bit field, minus 4 where the hmask bit is clear. Two products per i16 lane
-// stay within 1024. The parts are Q2_K's; part (half, shift) takes hmask bit 4 * half + shift.
+// stay within 1024. Part (half, shift) takes hmask bit 4 * half + shift.
 // Under relaxed SIMD the codes 0..7 (the field plus 4 where the bit is set: weight + 4), whose
-// overcount 4 * sum(scale * activations) finish_q3 takes off once per super-block.
+// overcount finish_offset_codes takes off once per super-block.
 static inline void decode_part_q3(v128_t q0, v128_t q1, v128_t h0, v128_t h1, unsigned half, unsigned shift,
                                   v128_t *w0, v128_t *w1) {
 #ifdef __wasm_relaxed_simd__
@@ -274,99 +246,128 @@ static inline void decode_part_q3(v128_t q0, v128_t q1, v128_t h0, v128_t h1, un
 #endif
 }
 
-// The super-block's integer sum: under relaxed SIMD the codes' overcount, 4 * sum over the 16
-// groups of scale * (sum of the group's activations), taken off, and the lanes added exactly into
-// lane 0: the products and the overcount fall in different lanes, which converted and scaled one
-// by one would round away what survives their cancellation (as finish_q6 explains).
-static inline v128_t finish_q3(v128_t isum, const block_q8_K *y, const int16_t *sc) {
+// A part's integer dot with its 32 activations (elements 0..15 of w0, 16..31 of w1), each
+// sub-block's sum times its scale. Under relaxed SIMD the weights must be codes 0..7 (Q2_K's are;
+// Q3_K's are made so), the u7 operand of an i8 dot into i16 pairs (one pmaddubsw where the SIMD128
+// route takes two multiplies and an add).
+static inline v128_t part_dot_small(v128_t w0, v128_t w1, const int8_t *a, const int16_t *sc) {
 #ifdef __wasm_relaxed_simd__
-    const v128_t overcount = wasm_i32x4_add(wasm_i32x4_dot_i16x8(wasm_v128_load(y->bsums), wasm_v128_load(sc)),
-                                            wasm_i32x4_dot_i16x8(wasm_v128_load(y->bsums + 8), wasm_v128_load(sc + 8)));
-    isum = wasm_i32x4_sub(isum, wasm_i32x4_shl(overcount, 2));
-    const v128_t pairs = wasm_i32x4_add(isum, wasm_i32x4_shuffle(isum, isum, 2, 3, 0, 1));
-    const v128_t total = wasm_i32x4_add(pairs, wasm_i32x4_shuffle(pairs, pairs, 1, 0, 3, 2));
-    return wasm_v128_and(total, wasm_i32x4_const(-1, 0, 0, 0));
+    const v128_t p0 = hs_relaxed_dot_i8_u7_i16(wasm_v128_load(a), w0);
+    const v128_t p1 = hs_relaxed_dot_i8_u7_i16(wasm_v128_load(a + 16), w1);
 #else
-    (void)y, (void)sc;
-    return isum;
+    const v128_t p0 = hs_simd128_mul_add_i8x16(w0, wasm_v128_load(a));
+    const v128_t p1 = hs_simd128_mul_add_i8x16(w1, wasm_v128_load(a + 16));
 #endif
+    return wasm_i32x4_add(scaled(p0, sc), scaled(p1, sc + 1));
 }
 
-static inline __attribute__((always_inline)) void vec_dot_q3(int n, float *s, const void *vx, const void *vy) {
-    const block_q3_K *x = vx;
+// A Q2_K / Q3_K super-block's fields, unpacked once for every token that meets it.
+typedef struct {
+    int16_t sc[16];
+    v128_t mins_lo, mins_hi; // Q2_K
+    v128_t h0, h1;           // Q3_K's hmask
+    const uint8_t *qs;
+    hs_f16 d, dmin;
+} super_k23;
+
+static inline super_k23 super_block_k23(const void *vx, int i, bool q3) {
+    super_k23 b;
+    if (q3) {
+        const block_q3_K *x = (const block_q3_K *)vx + i;
+        unpack_scales_q3(x->scales, b.sc);
+        b.h0 = wasm_v128_load(x->hmask), b.h1 = wasm_v128_load(x->hmask + 16);
+        b.mins_lo = b.mins_hi = wasm_i16x8_const_splat(0);
+        b.qs = x->qs, b.d = x->d, b.dmin = 0;
+    } else {
+        const block_q2_K *x = (const block_q2_K *)vx + i;
+        unpack_scales_q2(x, b.sc, &b.mins_lo, &b.mins_hi);
+        b.h0 = b.h1 = wasm_i8x16_const_splat(0);
+        b.qs = x->qs, b.d = x->d, b.dmin = x->dmin;
+    }
+    return b;
+}
+
+// Part (half, shift)'s weights from the half's packed fields q0, q1.
+static inline void decode_part_k23(const super_k23 *b, v128_t q0, v128_t q1, unsigned half, unsigned shift, bool q3,
+                                   v128_t *w0, v128_t *w1) {
+    if (q3) {
+        decode_part_q3(q0, q1, b->h0, b->h1, half, shift, w0, w1);
+    } else {
+        *w0 = two_bits(q0, shift);
+        *w1 = two_bits(q1, shift);
+    }
+}
+
+// acc plus one token's float term for the super-block: its integer sum isum scaled (Q2_K: less
+// the mins against the bsums; Q3_K: its codes' overcount off), xd and xdmin the weights' scales as
+// floats; *finite turns false on an infinite or NaN scale.
+static inline v128_t add_term_k23(v128_t acc, v128_t isum, const super_k23 *b, const block_q8_K *y, float xd,
+                                  float xdmin, bool q3, bool *finite) {
+    if (q3) {
+        const float d = xd * y->d;
+        *finite &= isfinite(d);
+        const v128_t total = finish_offset_codes(isum, y, b->sc, 2);
+        return wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_splat(d), wasm_f32x4_convert_i32x4(total)));
+    }
+    const float dall = y->d * xd, dmin = y->d * xdmin;
+    *finite &= isfinite(dall) && isfinite(dmin);
+    return accumulate(acc, isum, dall, mins_dot(y->bsums, b->mins_lo, b->mins_hi), dmin);
+}
+
+static void vec_dot_k23_ref(int n, float *s, const void *vx, const void *vy, bool q3) {
+    if (q3) hs_vec_dot_q3_K_q8_K_ref(n, s, vx, vy);
+    else hs_vec_dot_q2_K_q8_K_ref(n, s, vx, vy);
+}
+
+static inline __attribute__((always_inline)) void vec_dot_k23(int n, float *s, const void *vx, const void *vy, bool q3) {
     const block_q8_K *y = vy;
     v128_t acc = wasm_f32x4_const_splat(0.0f);
     bool finite = true;
     for (int i = 0; i < n / QK_K; i++) {
-        int16_t sc[16];
-        unpack_scales_q3(x[i].scales, sc);
-        const v128_t h0 = wasm_v128_load(x[i].hmask), h1 = wasm_v128_load(x[i].hmask + 16);
+        const super_k23 b = super_block_k23(vx, i, q3);
         v128_t isum = wasm_i32x4_const_splat(0);
         for (unsigned half = 0; half < 2; half++) {
-            const v128_t q0 = wasm_v128_load(x[i].qs + 32 * half), q1 = wasm_v128_load(x[i].qs + 32 * half + 16);
+            const v128_t q0 = wasm_v128_load(b.qs + 32 * half), q1 = wasm_v128_load(b.qs + 32 * half + 16);
             for (unsigned shift = 0; shift < 4; shift++) {
                 const unsigned j = 8 * half + 2 * shift;
                 v128_t w0, w1;
-                decode_part_q3(q0, q1, h0, h1, half, shift, &w0, &w1);
-                isum = wasm_i32x4_add(isum, part_dot_small(w0, w1, y[i].qs + 16 * j, sc + j));
+                decode_part_k23(&b, q0, q1, half, shift, q3, &w0, &w1);
+                isum = wasm_i32x4_add(isum, part_dot_small(w0, w1, y[i].qs + 16 * j, b.sc + j));
             }
         }
-        isum = finish_q3(isum, &y[i], sc);
-        const float d = hs_simd128_f16_to_f32(x[i].d) * y[i].d;
-        finite &= isfinite(d);
-        acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_splat(d), wasm_f32x4_convert_i32x4(isum)));
+        acc = add_term_k23(acc, isum, &b, &y[i], hs_simd128_f16_to_f32(b.d), hs_simd128_f16_to_f32(b.dmin), q3, &finite);
     }
     if (!finite) {
-        hs_vec_dot_q3_K_q8_K_ref(n, s, vx, vy);
+        vec_dot_k23_ref(n, s, vx, vy, q3);
         return;
     }
     *s = hs_simd128_hsum_f32x4(acc);
 }
 
-// Prefill, as Q2_K's: every result is that token's vec_dot_q3 bit for bit.
-void hs_gemm_q3_K_q8_K_simd128(int n, int nr, int nt, const void *vx, size_t x_row, const void *vy, size_t y_row,
-                               float *s, size_t s_stride) {
-    const uint8_t *x = vx, *y = vy;
-    for (int t0 = 0; t0 < nt; t0 += GEMM_TOKENS) {
-        const block_q8_K *yt[GEMM_TOKENS];
-        const int tn = token_group(y, y_row, t0, nt, yt);
-        for (int r = 0; r < nr; r++) {
-            const block_q3_K *xr = (const block_q3_K *)(x + (size_t)r * x_row);
-            v128_t acc[GEMM_TOKENS];
-            bool finite[GEMM_TOKENS];
-            for (int t = 0; t < GEMM_TOKENS; t++) acc[t] = wasm_f32x4_const_splat(0.0f), finite[t] = true;
-            for (int i = 0; i < n / QK_K; i++) {
-                int16_t sc[16];
-                unpack_scales_q3(xr[i].scales, sc);
-                const v128_t h0 = wasm_v128_load(xr[i].hmask), h1 = wasm_v128_load(xr[i].hmask + 16);
-                v128_t isum[GEMM_TOKENS];
-                for (int t = 0; t < GEMM_TOKENS; t++) isum[t] = wasm_i32x4_const_splat(0);
-                for (unsigned half = 0; half < 2; half++) {
-                    const v128_t q0 = wasm_v128_load(xr[i].qs + 32 * half), q1 = wasm_v128_load(xr[i].qs + 32 * half + 16);
-                    for (unsigned shift = 0; shift < 4; shift++) {
-                        const unsigned j = 8 * half + 2 * shift;
-                        v128_t w0, w1;
-                        decode_part_q3(q0, q1, h0, h1, half, shift, &w0, &w1);
-                        for (int t = 0; t < GEMM_TOKENS; t++)
-                            isum[t] = wasm_i32x4_add(isum[t], part_dot_small(w0, w1, yt[t][i].qs + 16 * j, sc + j));
-                    }
-                }
-                const float xd = hs_simd128_f16_to_f32(xr[i].d);
-                for (int t = 0; t < GEMM_TOKENS; t++) {
-                    const v128_t total = finish_q3(isum[t], &yt[t][i], sc);
-                    const float d = xd * yt[t][i].d;
-                    finite[t] &= isfinite(d);
-                    acc[t] = wasm_f32x4_add(acc[t], wasm_f32x4_mul(wasm_f32x4_splat(d), wasm_f32x4_convert_i32x4(total)));
-                }
-            }
-            for (int t = 0; t < tn; t++) {
-                float *out = &s[(size_t)(t0 + t) * s_stride + (size_t)r];
-                if (finite[t]) *out = hs_simd128_hsum_f32x4(acc[t]);
-                else hs_vec_dot_q3_K_q8_K_ref(n, out, xr, yt[t]);
-            }
+// Prefill (gemm_kquant): each part's weights decoded once for GEMM_TOKENS tokens; per token the
+// operations are vec_dot_k23's.
+static inline __attribute__((always_inline)) void gemm_step_k23(const uint8_t *xr, int i, const block_q8_K *const yt[GEMM_TOKENS],
+                                                                v128_t acc[GEMM_TOKENS], bool finite[GEMM_TOKENS], bool q3) {
+    const super_k23 b = super_block_k23(xr, i, q3);
+    v128_t isum[GEMM_TOKENS];
+    for (int t = 0; t < GEMM_TOKENS; t++) isum[t] = wasm_i32x4_const_splat(0);
+    for (unsigned half = 0; half < 2; half++) {
+        const v128_t q0 = wasm_v128_load(b.qs + 32 * half), q1 = wasm_v128_load(b.qs + 32 * half + 16);
+        for (unsigned shift = 0; shift < 4; shift++) {
+            const unsigned j = 8 * half + 2 * shift;
+            v128_t w0, w1;
+            decode_part_k23(&b, q0, q1, half, shift, q3, &w0, &w1);
+            for (int t = 0; t < GEMM_TOKENS; t++)
+                isum[t] = wasm_i32x4_add(isum[t], part_dot_small(w0, w1, yt[t][i].qs + 16 * j, b.sc + j));
         }
     }
+    const float xd = hs_simd128_f16_to_f32(b.d), xdmin = hs_simd128_f16_to_f32(b.dmin);
+    for (int t = 0; t < GEMM_TOKENS; t++) acc[t] = add_term_k23(acc[t], isum[t], &b, yt[t] + i, xd, xdmin, q3, &finite[t]);
 }
+
+KQUANT_GEMM(hs_gemm_q2_K_q8_K_simd128, gemm_step_k23, vec_dot_k23_ref, false)
+
+KQUANT_GEMM(hs_gemm_q3_K_q8_K_simd128, gemm_step_k23, vec_dot_k23_ref, true)
 
 // ---- Q4_K / Q5_K ----
 
@@ -478,47 +479,26 @@ static inline __attribute__((always_inline)) void vec_dot_k4(int n, float *s, co
     *s = hs_simd128_hsum_f32x4(acc);
 }
 
-// Prefill: for each weight row and GEMM_TOKENS tokens at a time, each super-block's scales and
-// codes are unpacked once and multiplied with every token's activations. Per token the operations
-// are vec_dot_k4's in its order, so every result is that token's vec_dot bit for bit.
-static inline void gemm_k4(int n, int nr, int nt, const void *vx, size_t x_row, const void *vy, size_t y_row,
-                           float *s, size_t s_stride, bool five_bits) {
-    const uint8_t *x = vx, *y = vy;
-    for (int t0 = 0; t0 < nt; t0 += GEMM_TOKENS) {
-        const block_q8_K *yt[GEMM_TOKENS];
-        const int tn = token_group(y, y_row, t0, nt, yt);
-        for (int r = 0; r < nr; r++) {
-            const uint8_t *xr = x + (size_t)r * x_row;
-            v128_t acc[GEMM_TOKENS];
-            bool finite[GEMM_TOKENS];
-            for (int t = 0; t < GEMM_TOKENS; t++) acc[t] = wasm_f32x4_const_splat(0.0f), finite[t] = true;
-            for (int i = 0; i < n / QK_K; i++) {
-                const super_k4 b = super_block_k4(xr, i, five_bits);
-                int16_t sc[8];
-                v128_t mins_lo, mins_hi;
-                unpack_scales_mins_k4(b.scales, sc, &mins_lo, &mins_hi);
-                v128_t isum[GEMM_TOKENS];
-                for (int t = 0; t < GEMM_TOKENS; t++) isum[t] = wasm_i32x4_const_splat(0);
-                for (int c = 0; c < 4; c++) {
-                    const chunk_k4 w = decode_chunk_k4(b.qs + 32 * c, five_bits, b.h0, b.h1, c);
-                    for (int t = 0; t < GEMM_TOKENS; t++) {
-                        isum[t] = wasm_i32x4_add(isum[t], chunk_dot_k4(&w, yt[t][i].qs + 64 * c, sc + 2 * c));
-                    }
-                }
-                const float xd = hs_simd128_f16_to_f32(b.d), xdmin = hs_simd128_f16_to_f32(b.dmin);
-                for (int t = 0; t < GEMM_TOKENS; t++) {
-                    const v128_t imins = mins_dot(yt[t][i].bsums, mins_lo, mins_hi);
-                    const float d = xd * yt[t][i].d, dmin = xdmin * yt[t][i].d;
-                    finite[t] &= isfinite(d) && isfinite(dmin);
-                    acc[t] = accumulate(acc[t], isum[t], d, imins, dmin);
-                }
-            }
-            for (int t = 0; t < tn; t++) {
-                float *out = &s[(size_t)(t0 + t) * s_stride + (size_t)r];
-                if (finite[t]) *out = hs_simd128_hsum_f32x4(acc[t]);
-                else vec_dot_k4_ref(n, out, xr, yt[t], five_bits);
-            }
-        }
+// Prefill (gemm_kquant): each chunk's codes decoded once for GEMM_TOKENS tokens; per token the
+// operations are vec_dot_k4's.
+static inline __attribute__((always_inline)) void gemm_step_k4(const uint8_t *xr, int i, const block_q8_K *const yt[GEMM_TOKENS],
+                                                               v128_t acc[GEMM_TOKENS], bool finite[GEMM_TOKENS], bool five_bits) {
+    const super_k4 b = super_block_k4(xr, i, five_bits);
+    int16_t sc[8];
+    v128_t mins_lo, mins_hi;
+    unpack_scales_mins_k4(b.scales, sc, &mins_lo, &mins_hi);
+    v128_t isum[GEMM_TOKENS];
+    for (int t = 0; t < GEMM_TOKENS; t++) isum[t] = wasm_i32x4_const_splat(0);
+    for (int c = 0; c < 4; c++) {
+        const chunk_k4 w = decode_chunk_k4(b.qs + 32 * c, five_bits, b.h0, b.h1, c);
+        for (int t = 0; t < GEMM_TOKENS; t++) isum[t] = wasm_i32x4_add(isum[t], chunk_dot_k4(&w, yt[t][i].qs + 64 * c, sc + 2 * c));
+    }
+    const float xd = hs_simd128_f16_to_f32(b.d), xdmin = hs_simd128_f16_to_f32(b.dmin);
+    for (int t = 0; t < GEMM_TOKENS; t++) {
+        const v128_t imins = mins_dot(yt[t][i].bsums, mins_lo, mins_hi);
+        const float d = xd * yt[t][i].d, dmin = xdmin * yt[t][i].d;
+        finite[t] &= isfinite(d) && isfinite(dmin);
+        acc[t] = accumulate(acc[t], isum[t], d, imins, dmin);
     }
 }
 
@@ -530,15 +510,9 @@ void hs_vec_dot_q5_K_q8_K_simd128(int n, float *s, const void *vx, const void *v
     vec_dot_k4(n, s, vx, vy, true);
 }
 
-void hs_gemm_q4_K_q8_K_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y, size_t y_row,
-                               float *s, size_t s_stride) {
-    gemm_k4(n, nr, nt, x, x_row, y, y_row, s, s_stride, false);
-}
+KQUANT_GEMM(hs_gemm_q4_K_q8_K_simd128, gemm_step_k4, vec_dot_k4_ref, false)
 
-void hs_gemm_q5_K_q8_K_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y, size_t y_row,
-                               float *s, size_t s_stride) {
-    gemm_k4(n, nr, nt, x, x_row, y, y_row, s, s_stride, true);
-}
+KQUANT_GEMM(hs_gemm_q5_K_q8_K_simd128, gemm_step_k4, vec_dot_k4_ref, true)
 
 // ---- Q6_K ----
 
@@ -598,27 +572,6 @@ static inline void scales_q6(const block_q6_K *x, int16_t sc[16]) {
     wasm_v128_store(sc + 8, wasm_i16x8_extend_high_i8x16(scales));
 }
 
-// The super-block's integer sum, finished: under relaxed SIMD the codes' overcount taken off and
-// the lanes added exactly, in lane 0.
-static inline v128_t finish_q6(v128_t isum, const block_q8_K *y, const int16_t *sc) {
-#ifdef __wasm_relaxed_simd__
-    // sum over the 16 groups of 32 * scale * (sum of the group's activations)
-    const v128_t overcount = wasm_i32x4_add(wasm_i32x4_dot_i16x8(wasm_v128_load(y->bsums), wasm_v128_load(sc)),
-                                            wasm_i32x4_dot_i16x8(wasm_v128_load(y->bsums + 8), wasm_v128_load(sc + 8)));
-    isum = wasm_i32x4_sub(isum, wasm_i32x4_shl(overcount, 5));
-    // The codes' products and the overcount fall in different lanes, each up to ~2^28 where
-    // their difference is what counts: lanes converted to float one by one would round away
-    // what survives the cancellation (up to 1e-3 relative on wide rows). Their i32 total is
-    // exact (|total| < 2^27; wrapped lanes still add up to it): it goes to float whole, in lane 0.
-    const v128_t pairs = wasm_i32x4_add(isum, wasm_i32x4_shuffle(isum, isum, 2, 3, 0, 1));
-    const v128_t total = wasm_i32x4_add(pairs, wasm_i32x4_shuffle(pairs, pairs, 1, 0, 3, 2));
-    return wasm_v128_and(total, wasm_i32x4_const(-1, 0, 0, 0));
-#else
-    (void)y, (void)sc;
-    return isum;
-#endif
-}
-
 static inline __attribute__((always_inline)) void vec_dot_q6(int n, float *s, const void *vx, const void *vy) {
     const block_q6_K *x = vx;
     const block_q8_K *y = vy;
@@ -634,7 +587,7 @@ static inline __attribute__((always_inline)) void vec_dot_q6(int n, float *s, co
                 isum = wasm_i32x4_add(isum, part_dot_q6(&p, y[i].qs, sc, half, part));
             }
         }
-        isum = finish_q6(isum, &y[i], sc);
+        isum = finish_offset_codes(isum, &y[i], sc, 5);
         const float d = hs_simd128_f16_to_f32_branchless(x[i].d) * y[i].d;
         finite &= isfinite(d);
         acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_splat(d), wasm_f32x4_convert_i32x4(isum)));
@@ -648,49 +601,37 @@ static inline __attribute__((always_inline)) void vec_dot_q6(int n, float *s, co
 
 void hs_vec_dot_q6_K_q8_K_simd128(int n, float *s, const void *vx, const void *vy) { vec_dot_q6(n, s, vx, vy); }
 
-// Prefill, as gemm_k4: each part's codes decoded once for GEMM_TOKENS tokens; per token the
-// operations are the vec_dot's (integer sums, then the same float steps), so every result is that
-// token's vec_dot bit for bit.
-void hs_gemm_q6_K_q8_K_simd128(int n, int nr, int nt, const void *vx, size_t x_row, const void *vy, size_t y_row,
-                               float *s, size_t s_stride) {
-    const uint8_t *x = vx, *y = vy;
-    for (int t0 = 0; t0 < nt; t0 += GEMM_TOKENS) {
-        const block_q8_K *yt[GEMM_TOKENS];
-        const int tn = token_group(y, y_row, t0, nt, yt);
-        for (int r = 0; r < nr; r++) {
-            const block_q6_K *xr = (const block_q6_K *)(x + (size_t)r * x_row);
-            v128_t acc[GEMM_TOKENS];
-            bool finite[GEMM_TOKENS];
-            for (int t = 0; t < GEMM_TOKENS; t++) acc[t] = wasm_f32x4_const_splat(0.0f), finite[t] = true;
-            for (int i = 0; i < n / QK_K; i++) {
-                int16_t sc[16];
-                scales_q6(&xr[i], sc);
-                v128_t isum[GEMM_TOKENS];
-                for (int t = 0; t < GEMM_TOKENS; t++) isum[t] = wasm_i32x4_const_splat(0);
-                for (int half = 0; half < 2; half++) {
-                    for (int part = 0; part < 2; part++) {
-                        const part_q6 p = decode_part_q6(&xr[i], half, part);
-                        for (int t = 0; t < GEMM_TOKENS; t++) {
-                            isum[t] = wasm_i32x4_add(isum[t], part_dot_q6(&p, yt[t][i].qs, sc, half, part));
-                        }
-                    }
-                }
-                const float xd = hs_simd128_f16_to_f32_branchless(xr[i].d);
-                for (int t = 0; t < GEMM_TOKENS; t++) {
-                    const v128_t total = finish_q6(isum[t], &yt[t][i], sc);
-                    const float d = xd * yt[t][i].d;
-                    finite[t] &= isfinite(d);
-                    acc[t] = wasm_f32x4_add(acc[t], wasm_f32x4_mul(wasm_f32x4_splat(d), wasm_f32x4_convert_i32x4(total)));
-                }
-            }
-            for (int t = 0; t < tn; t++) {
-                float *out = &s[(size_t)(t0 + t) * s_stride + (size_t)r];
-                if (finite[t]) *out = hs_simd128_hsum_f32x4(acc[t]);
-                else hs_vec_dot_q6_K_q8_K_ref(n, out, xr, yt[t]);
-            }
+// Prefill (gemm_kquant): each part's codes decoded once for GEMM_TOKENS tokens; per token the
+// operations are vec_dot_q6's.
+static inline __attribute__((always_inline)) void gemm_step_q6(const uint8_t *vx, int i, const block_q8_K *const yt[GEMM_TOKENS],
+                                                               v128_t acc[GEMM_TOKENS], bool finite[GEMM_TOKENS], bool flag) {
+    (void)flag;
+    const block_q6_K *x = (const block_q6_K *)vx + i;
+    int16_t sc[16];
+    scales_q6(x, sc);
+    v128_t isum[GEMM_TOKENS];
+    for (int t = 0; t < GEMM_TOKENS; t++) isum[t] = wasm_i32x4_const_splat(0);
+    for (int half = 0; half < 2; half++) {
+        for (int part = 0; part < 2; part++) {
+            const part_q6 p = decode_part_q6(x, half, part);
+            for (int t = 0; t < GEMM_TOKENS; t++) isum[t] = wasm_i32x4_add(isum[t], part_dot_q6(&p, yt[t][i].qs, sc, half, part));
         }
     }
+    const float xd = hs_simd128_f16_to_f32_branchless(x->d);
+    for (int t = 0; t < GEMM_TOKENS; t++) {
+        const v128_t total = finish_offset_codes(isum[t], &yt[t][i], sc, 5);
+        const float d = xd * yt[t][i].d;
+        finite[t] &= isfinite(d);
+        acc[t] = wasm_f32x4_add(acc[t], wasm_f32x4_mul(wasm_f32x4_splat(d), wasm_f32x4_convert_i32x4(total)));
+    }
 }
+
+static void vec_dot_q6_ref(int n, float *s, const void *x, const void *y, bool flag) {
+    (void)flag;
+    hs_vec_dot_q6_K_q8_K_ref(n, s, x, y);
+}
+
+KQUANT_GEMM(hs_gemm_q6_K_q8_K_simd128, gemm_step_q6, vec_dot_q6_ref, false)
 
 // ---- decode ----
 //
@@ -703,6 +644,14 @@ static inline __attribute__((always_inline)) void vec_dot_q4(int n, float *s, co
 
 static inline __attribute__((always_inline)) void vec_dot_q5(int n, float *s, const void *x, const void *y) {
     vec_dot_k4(n, s, x, y, true);
+}
+
+static inline __attribute__((always_inline)) void vec_dot_q2(int n, float *s, const void *x, const void *y) {
+    vec_dot_k23(n, s, x, y, false);
+}
+
+static inline __attribute__((always_inline)) void vec_dot_q3(int n, float *s, const void *x, const void *y) {
+    vec_dot_k23(n, s, x, y, true);
 }
 
 void hs_vec_dot_q2_K_q8_K_simd128(int n, float *s, const void *x, const void *y) { vec_dot_q2(n, s, x, y); }
