@@ -140,7 +140,7 @@ static void *kv_head_row(const hs_context *c, void *cache, int layer, int kvh, i
 }
 
 // One position's K (or V) for every KV head, src: [n_head_kv * head_dim].
-static void kv_store(const hs_context *c, void *cache, int layer, int pos, const float *src) {
+static void kv_store(hs_context *c, void *cache, int layer, int pos, const float *src) {
     const int hd = c->m->head_dim;
     for (int h = 0; h < c->m->n_head_kv; h++) {
         void *dst = kv_head_row(c, cache, layer, h, pos);
@@ -148,6 +148,7 @@ static void kv_store(const hs_context *c, void *cache, int layer, int pos, const
         if (c->kv_f16) {
             // F16's row quantizer: hs_f32_to_f16 per element, in SIMD where built
             hs_quant_traits_get(HS_TYPE_F16)->quantize_activation(head, dst, hd);
+            if (!c->kv_nonfinite && !hs_f16_row_finite(dst, hd)) c->kv_nonfinite = true;
         } else {
             memcpy(dst, head, (size_t)hd * sizeof(float));
         }
@@ -187,10 +188,11 @@ static void attention_task(void *arg, int ith, int nth) {
             // llama.cpp multiplies an F16 cache with the query converted to F16, and the F16
             // values with the probabilities converted to F16: round the same way.
             f16->quantize_activation(q, qh, hd);
-            hs_dot_rows_f16(scores, qh, (const hs_f16 *)k0, (size_t)hd, n_keys, hd);
+            const bool cache_finite = !c->kv_nonfinite;
+            hs_dot_rows_f16(scores, qh, (const hs_f16 *)k0, (size_t)hd, n_keys, hd, cache_finite);
             hs_softmax(scores, n_keys, scale);
             f16->quantize_activation(scores, probs, n_keys);
-            hs_mix_rows_f16(acc, probs, (const hs_f16 *)v0, (size_t)hd, n_keys, hd);
+            hs_mix_rows_f16(acc, probs, (const hs_f16 *)v0, (size_t)hd, n_keys, hd, cache_finite);
         } else {
             for (int j = 0; j < n_keys; j++) scores[j] = hs_dot_f32(q, (const float *)(k0 + (size_t)j * kv_stride), hd);
             hs_softmax(scores, n_keys, scale);

@@ -18,6 +18,9 @@ typedef struct {
     bool kv_f16;
     int kv_dim;            // n_head_kv * head_dim
     void *k_cache, *v_cache; // [n_layer][n_head_kv][n_ctx][head_dim], F16 or F32
+    // Some row written to the F16 cache held an inf or NaN (once set, for the context's life):
+    // attention then looks for them in every row it reads, which it otherwise need not.
+    bool kv_nonfinite;
     // Scratch for one batch: every activation is [n_batch][width].
     float *x, *xn, *q, *k, *v, *att, *gate, *up;
     float *rope;           // [n_batch][rope_dim] cos/sin pairs

@@ -28,6 +28,13 @@ void hs_mix_rows_f16_ref(float *y, const hs_f16 *p, const hs_f16 *v, size_t stri
     }
 }
 
+bool hs_f16_row_finite_ref(const hs_f16 *x, int n) {
+    for (int i = 0; i < n; i++) {
+        if ((x[i] & 0x7c00) == 0x7c00) return false;
+    }
+    return true;
+}
+
 // The fastest built: SIMD128 in WebAssembly builds, the reference elsewhere.
 #ifdef __wasm_simd128__
 #define FASTEST(name) name##_simd128
@@ -37,9 +44,21 @@ void hs_mix_rows_f16_ref(float *y, const hs_f16 *p, const hs_f16 *v, size_t stri
 
 float hs_dot_f32(const float *a, const float *b, int n) { return FASTEST(hs_dot_f32)(a, b, n); }
 void hs_axpy_f32(float *y, float a, const float *x, int n) { FASTEST(hs_axpy_f32)(y, a, x, n); }
-void hs_dot_rows_f16(float *out, const hs_f16 *q, const hs_f16 *k, size_t stride, int n_rows, int n) {
-    FASTEST(hs_dot_rows_f16)(out, q, k, stride, n_rows, n);
+#ifdef __wasm_simd128__
+void hs_dot_rows_f16(float *out, const hs_f16 *q, const hs_f16 *k, size_t stride, int n_rows, int n, bool rows_finite) {
+    hs_dot_rows_f16_simd128(out, q, k, stride, n_rows, n, rows_finite);
 }
-void hs_mix_rows_f16(float *y, const hs_f16 *p, const hs_f16 *v, size_t stride, int n_rows, int n) {
-    FASTEST(hs_mix_rows_f16)(y, p, v, stride, n_rows, n);
+void hs_mix_rows_f16(float *y, const hs_f16 *p, const hs_f16 *v, size_t stride, int n_rows, int n, bool rows_finite) {
+    hs_mix_rows_f16_simd128(y, p, v, stride, n_rows, n, rows_finite);
 }
+#else // the reference looks at every value anyway
+void hs_dot_rows_f16(float *out, const hs_f16 *q, const hs_f16 *k, size_t stride, int n_rows, int n, bool rows_finite) {
+    (void)rows_finite;
+    hs_dot_rows_f16_ref(out, q, k, stride, n_rows, n);
+}
+void hs_mix_rows_f16(float *y, const hs_f16 *p, const hs_f16 *v, size_t stride, int n_rows, int n, bool rows_finite) {
+    (void)rows_finite;
+    hs_mix_rows_f16_ref(y, p, v, stride, n_rows, n);
+}
+#endif
+bool hs_f16_row_finite(const hs_f16 *x, int n) { return FASTEST(hs_f16_row_finite)(x, n); }

@@ -53,7 +53,8 @@ static inline v128_t odd_f16_to_f32(v128_t h) {
 // an odd accumulator, so eight independent add chains hide the add latency and every q load serves
 // four rows. (Converting every half in full, three more operations per eight, spent 15 % more time
 // in attention in a Chromium profile of a Q4_K decode.)
-void hs_dot_rows_f16_simd128(float *out, const hs_f16 *q, const hs_f16 *k, size_t stride, int n_rows, int n) {
+static inline __attribute__((always_inline)) void dot_rows_f16(float *out, const hs_f16 *q, const hs_f16 *k, size_t stride,
+                                                               int n_rows, int n, const bool check) {
     if (n % 8 != 0 || n > DOT_ROWS_MAX_N) {
         hs_dot_rows_f16_ref(out, q, k, stride, n_rows, n);
         return;
@@ -74,8 +75,9 @@ void hs_dot_rows_f16_simd128(float *out, const hs_f16 *q, const hs_f16 *k, size_
         for (int c = 0; c < n / 8; c++) {
             const v128_t h0 = wasm_v128_load(r0 + 8 * c), h1 = wasm_v128_load(r1 + 8 * c);
             const v128_t h2 = wasm_v128_load(r2 + 8 * c), h3 = wasm_v128_load(r3 + 8 * c);
-            probe = wasm_u16x8_max(probe, wasm_u16x8_max(wasm_u16x8_max(exponent_probe(h0), exponent_probe(h1)),
-                                                         wasm_u16x8_max(exponent_probe(h2), exponent_probe(h3))));
+            if (check)
+                probe = wasm_u16x8_max(probe, wasm_u16x8_max(wasm_u16x8_max(exponent_probe(h0), exponent_probe(h1)),
+                                                             wasm_u16x8_max(exponent_probe(h2), exponent_probe(h3))));
             v128_t ke0, ko0, ke1, ko1, ke2, ko2, ke3, ko3;
             hs_simd128_f16x8_split_scaled(h0, &ke0, &ko0);
             hs_simd128_f16x8_split_scaled(h1, &ke1, &ko1);
@@ -96,7 +98,7 @@ void hs_dot_rows_f16_simd128(float *out, const hs_f16 *q, const hs_f16 *k, size_
         v128_t e = wasm_f32x4_const_splat(0.0f), o = e;
         for (int c = 0; c < n / 8; c++) {
             const v128_t h = wasm_v128_load(r + 8 * c);
-            probe = wasm_u16x8_max(probe, exponent_probe(h));
+            if (check) probe = wasm_u16x8_max(probe, exponent_probe(h));
             v128_t ke, ko;
             hs_simd128_f16x8_split_scaled(h, &ke, &ko);
             e = hs_simd128_madd_exact_product(qe[c], ke, e);
@@ -105,6 +107,13 @@ void hs_dot_rows_f16_simd128(float *out, const hs_f16 *q, const hs_f16 *k, size_
         out[j] = lane_sum(wasm_f32x4_add(e, o));
     }
     if (probe_hit(probe)) hs_dot_rows_f16_ref(out, q, k, stride, n_rows, n);
+}
+
+// rows_finite: the rows' probe (an eighth of the operations per element) is left out; q's stays.
+void hs_dot_rows_f16_simd128(float *out, const hs_f16 *q, const hs_f16 *k, size_t stride, int n_rows, int n,
+                             bool rows_finite) {
+    if (rows_finite) dot_rows_f16(out, q, k, stride, n_rows, n, false);
+    else dot_rows_f16(out, q, k, stride, n_rows, n, true);
 }
 
 // Sixteen output elements at a time, held in four accumulators over the rows, so each element's
@@ -122,7 +131,8 @@ void hs_dot_rows_f16_simd128(float *out, const hs_f16 *q, const hs_f16 *k, size_
 #define MIX_ROWS 256
 #define MIX_MAX_N 512 // head_dim <= 512 is checked at load; longer rows take the reference
 
-void hs_mix_rows_f16_simd128(float *y, const hs_f16 *p, const hs_f16 *v, size_t stride, int n_rows, int n) {
+static inline __attribute__((always_inline)) void mix_rows_f16(float *y, const hs_f16 *p, const hs_f16 *v, size_t stride,
+                                                               int n_rows, int n, const bool check) {
     if (n > MIX_MAX_N) {
         hs_mix_rows_f16_ref(y, p, v, stride, n_rows, n);
         return;
@@ -145,7 +155,7 @@ void hs_mix_rows_f16_simd128(float *y, const hs_f16 *p, const hs_f16 *v, size_t 
             const hs_f16 *row = v + (size_t)j0 * stride + 16 * s;
             for (int k = 0; k < rows; k++, row += stride) {
                 const v128_t h0 = wasm_v128_load(row), h1 = wasm_v128_load(row + 8);
-                probe = wasm_u16x8_max(probe, wasm_u16x8_max(exponent_probe(h0), exponent_probe(h1)));
+                if (check) probe = wasm_u16x8_max(probe, wasm_u16x8_max(exponent_probe(h0), exponent_probe(h1)));
                 const v128_t pk = wasm_v128_load32_splat(&scaled_p[k]);
                 v128_t ve0, vo0, ve1, vo1;
                 hs_simd128_f16x8_split_scaled(h0, &ve0, &vo0);
@@ -168,5 +178,19 @@ void hs_mix_rows_f16_simd128(float *y, const hs_f16 *p, const hs_f16 *v, size_t 
         wasm_v128_store(y + 16 * s + 12, wasm_i32x4_shuffle(e1, o1, 2, 6, 3, 7));
     }
     if (16 * strips < n) hs_mix_rows_f16_ref(y + 16 * strips, p, v + 16 * strips, stride, n_rows, n - 16 * strips);
+}
+
+// rows_finite: the rows' probe (a fifth of the operations per row) is left out; p's stays.
+void hs_mix_rows_f16_simd128(float *y, const hs_f16 *p, const hs_f16 *v, size_t stride, int n_rows, int n,
+                             bool rows_finite) {
+    if (rows_finite) mix_rows_f16(y, p, v, stride, n_rows, n, false);
+    else mix_rows_f16(y, p, v, stride, n_rows, n, true);
+}
+
+bool hs_f16_row_finite_simd128(const hs_f16 *x, int n) {
+    v128_t probe = wasm_i16x8_const_splat(0);
+    int i = 0;
+    for (; i + 8 <= n; i += 8) probe = wasm_u16x8_max(probe, exponent_probe(wasm_v128_load(x + i)));
+    return !probe_hit(probe) && hs_f16_row_finite_ref(x + i, n - i);
 }
 #endif

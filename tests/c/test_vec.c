@@ -31,10 +31,13 @@ static void test_every_half(void) {
         if ((i & 0x7c00) != 0x7c00) finite[n_finite++] = (hs_f16)i;
     }
     const hs_f16 one = 0x3c00;
-    hs_mix_rows_f16(y, &one, finite, 0, 1, n_finite);
     hs_mix_rows_f16_ref(want, &one, finite, 0, 1, n_finite);
-    CHECK(mismatches(y, want, n_finite) == 0, "%d finite halves convert differently", mismatches(y, want, n_finite));
-    hs_mix_rows_f16(y, &one, h, 0, 1, 65536);
+    for (int rows_finite = 0; rows_finite < 2; rows_finite++) {
+        hs_mix_rows_f16(y, &one, finite, 0, 1, n_finite, rows_finite);
+        CHECK(mismatches(y, want, n_finite) == 0, "%d finite halves convert differently (rows_finite %d)",
+              mismatches(y, want, n_finite), rows_finite);
+    }
+    hs_mix_rows_f16(y, &one, h, 0, 1, 65536, false);
     hs_mix_rows_f16_ref(want, &one, h, 0, 1, 65536);
     CHECK(mismatches(y, want, 65536) == 0, "%d halves convert differently", mismatches(y, want, 65536));
 }
@@ -62,20 +65,39 @@ static void test_rows(void) {
             q[i] = hs_f32_to_f16(test_randf(&seed) * 4);
             mag += fabs(hs_f16_to_f32(q[i])) * 8;
         }
-        if (round % 10 == 9) v[(size_t)(n_rows - 1) * stride + (size_t)(n - 1)] = 0x7c00; // +inf: the reference's way
-        hs_dot_rows_f16(dots, q, v, stride, n_rows, n);
+        const bool inf_row = round % 10 == 9;
+        if (inf_row) v[(size_t)(n_rows - 1) * stride + (size_t)(n - 1)] = 0x7c00; // +inf: the reference's way
         hs_dot_rows_f16_ref(dots_want, q, v, stride, n_rows, n);
-        int bad = 0;
-        for (int j = 0; j < n_rows; j++) {
-            if (isinf(dots_want[j]) || isnan(dots_want[j])) bad += bits(dots[j]) != bits(dots_want[j]);
-            else bad += !(fabs(dots[j] - dots_want[j]) <= 1e-5 * mag + 1e-6);
-        }
-        CHECK(bad == 0, "dot_rows n=%d rows=%d stride=%zu: %d rows differ", n, n_rows, stride, bad);
-        hs_mix_rows_f16(y, p, v, stride, n_rows, n);
         hs_mix_rows_f16_ref(want, p, v, stride, n_rows, n);
-        CHECK(mismatches(y, want, n) == 0, "mix_rows n=%d rows=%d stride=%zu: %d elements differ", n, n_rows, stride,
-              mismatches(y, want, n));
+        // rows known free of inf / NaN (as attention knows its cache): the same results without looking
+        for (int rows_finite = 0; rows_finite <= !inf_row; rows_finite++) {
+            hs_dot_rows_f16(dots, q, v, stride, n_rows, n, rows_finite);
+            int bad = 0;
+            for (int j = 0; j < n_rows; j++) {
+                if (isinf(dots_want[j]) || isnan(dots_want[j])) bad += bits(dots[j]) != bits(dots_want[j]);
+                else bad += !(fabs(dots[j] - dots_want[j]) <= 1e-5 * mag + 1e-6);
+            }
+            CHECK(bad == 0, "dot_rows n=%d rows=%d stride=%zu (rows_finite %d): %d rows differ", n, n_rows, stride,
+                  rows_finite, bad);
+            hs_mix_rows_f16(y, p, v, stride, n_rows, n, rows_finite);
+            CHECK(mismatches(y, want, n) == 0, "mix_rows n=%d rows=%d stride=%zu (rows_finite %d): %d elements differ", n,
+                  n_rows, stride, rows_finite, mismatches(y, want, n));
+        }
     }
+}
+
+// hs_f16_row_finite on every half, at every position of a row of 21 (SIMD blocks and the tail).
+static void test_row_finite(void) {
+    hs_f16 row[21];
+    int wrong = 0;
+    for (int h = 0; h < 65536; h++) {
+        for (int i = 0; i < 21; i++) row[i] = 0x3c00;
+        row[h % 21] = (hs_f16)h;
+        const bool want = (h & 0x7c00) != 0x7c00;
+        wrong += hs_f16_row_finite(row, 21) != want || hs_f16_row_finite_ref(row, 21) != want;
+    }
+    CHECK(wrong == 0, "hs_f16_row_finite wrong on %d halves", wrong);
+    CHECK(hs_f16_row_finite(row, 0), "an empty row is finite");
 }
 
 static void test_random(void) {
@@ -101,6 +123,7 @@ static void test_random(void) {
 
 int main(void) {
     test_every_half();
+    test_row_finite();
     test_random();
     test_rows();
     return test_finish();
