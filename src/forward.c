@@ -146,9 +146,10 @@ static void kv_store(hs_context *c, void *cache, int layer, int pos, const float
         void *dst = kv_head_row(c, cache, layer, h, pos);
         const float *head = src + (size_t)h * hd;
         if (c->kv_f16) {
-            // F16's row quantizer: hs_f32_to_f16 per element, in SIMD where built
-            hs_quant_traits_get(HS_TYPE_F16)->quantize_activation(head, dst, hd);
-            if (!c->kv_nonfinite && !hs_f16_row_finite(dst, hd)) c->kv_nonfinite = true;
+            // F16's row quantizer (hs_f32_to_f16 per element) and inf / NaN check, in SIMD where built
+            const hs_quant_traits *f16 = hs_quant_traits_get(HS_TYPE_F16);
+            f16->quantize_activation(head, dst, hd);
+            if (!c->kv_nonfinite && !f16->all_finite(dst, (size_t)hd * sizeof(hs_f16))) c->kv_nonfinite = true;
         } else {
             memcpy(dst, head, (size_t)hd * sizeof(float));
         }

@@ -17,7 +17,10 @@
 
 static const hs_quant_traits REF[HS_TYPE_COUNT] = {
     ENTRY(HS_TYPE_F32, HS_TYPE_F32, hs_dequantize_row_f32_ref, hs_quantize_row_f32_ref, hs_vec_dot_f32_ref),
-    ENTRY(HS_TYPE_F16, HS_TYPE_F16, hs_dequantize_row_f16_ref, hs_quantize_row_f16_ref, hs_vec_dot_f16_ref),
+    // all_finite: the attention's check of the rows it writes to an F16 KV cache (forward.c)
+    [HS_TYPE_F16] = {.type = HS_TYPE_F16, .vec_dot_type = HS_TYPE_F16, .dequantize_row = hs_dequantize_row_f16_ref,
+                     .quantize_row = hs_quantize_row_f16_ref, .vec_dot = hs_vec_dot_f16_ref,
+                     .quantize_activation = hs_quantize_row_f16_ref, .all_finite = hs_f16_all_finite_ref},
     ENTRY(HS_TYPE_BF16, HS_TYPE_BF16, hs_dequantize_row_bf16_ref, hs_quantize_row_bf16_ref,
           hs_vec_dot_bf16_ref),
     ENTRY(HS_TYPE_Q4_0, HS_TYPE_Q8_0, hs_dequantize_row_q4_0_ref, hs_quantize_row_q4_0_ref,

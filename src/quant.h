@@ -58,6 +58,8 @@ typedef struct {
     // gemv for rows that hold no inf or NaN (checked once at load by all_finite), which it then
     // need not look for: the same results on such rows. NULL: gemv.
     hs_gemm_fn gemv_finite;
+    // Whether bytes of this type's data hold no inf or NaN: for gemv_finite, and for F16 in every
+    // table (attention checks the rows it writes to an F16 KV cache). NULL: not offered.
     bool (*all_finite)(const void *data, size_t bytes);
     // The same on rows interleaved by hs_interleave_rows4 (x at the first row of a group, x_row
     // still one row's bytes; nr a multiple of 4), any nt including 1. NULL: not worth it.

@@ -140,6 +140,7 @@ void hs_vec_dot_f32_ref(int n, float *s, const void *x, const void *y);
 void hs_dequantize_row_f16_ref(const void *x, float *y, int64_t k);
 void hs_quantize_row_f16_ref(const float *x, void *y, int64_t k);
 void hs_vec_dot_f16_ref(int n, float *s, const void *x, const void *y);
+bool hs_f16_all_finite_ref(const void *data, size_t bytes);
 void hs_dequantize_row_bf16_ref(const void *x, float *y, int64_t k);
 void hs_quantize_row_bf16_ref(const float *x, void *y, int64_t k);
 void hs_vec_dot_bf16_ref(int n, float *s, const void *x, const void *y);

@@ -101,6 +101,14 @@ void hs_quantize_row_f16_ref(const float *x, void *vy, int64_t k) {
     for (int64_t i = 0; i < k; i++) y[i] = hs_f32_to_f16(x[i]);
 }
 
+bool hs_f16_all_finite_ref(const void *data, size_t bytes) {
+    const hs_f16 *h = data;
+    for (size_t i = 0; i < bytes / sizeof(hs_f16); i++) {
+        if ((h[i] & 0x7c00) == 0x7c00) return false;
+    }
+    return true;
+}
+
 void hs_vec_dot_f16_ref(int n, float *s, const void *vx, const void *vy) {
     const hs_f16 *x = vx, *y = vy;
     double sum = 0.0;

@@ -28,13 +28,6 @@ void hs_mix_rows_f16_ref(float *y, const hs_f16 *p, const hs_f16 *v, size_t stri
     }
 }
 
-bool hs_f16_row_finite_ref(const hs_f16 *x, int n) {
-    for (int i = 0; i < n; i++) {
-        if ((x[i] & 0x7c00) == 0x7c00) return false;
-    }
-    return true;
-}
-
 // The fastest built: SIMD128 in WebAssembly builds, the reference elsewhere.
 #ifdef __wasm_simd128__
 #define FASTEST(name) name##_simd128
@@ -61,4 +54,3 @@ void hs_mix_rows_f16(float *y, const hs_f16 *p, const hs_f16 *v, size_t stride, 
     hs_mix_rows_f16_ref(y, p, v, stride, n_rows, n);
 }
 #endif
-bool hs_f16_row_finite(const hs_f16 *x, int n) { return FASTEST(hs_f16_row_finite)(x, n); }

@@ -12,8 +12,8 @@ void hs_axpy_f32(float *y, float a, const float *x, int n);   // y += a * x
 // out[j] = q · k_j for rows j < n_rows, k_j = k + j * stride, n elements each: the attention
 // scores of one head from an F16 cache (q rounded to F16 as llama.cpp does). F16 products are
 // exact in float; the SIMD version adds them in another order (tolerance). rows_finite: the
-// caller knows the rows hold no inf or NaN (hs_f16_row_finite when they were written), so the
-// SIMD version need not look for them; the results are the same.
+// caller knows the rows hold no inf or NaN (checked by the F16 traits' all_finite when they were
+// written), so the SIMD version need not look for them; the results are the same.
 void hs_dot_rows_f16(float *out, const hs_f16 *q, const hs_f16 *k, size_t stride, int n_rows, int n, bool rows_finite);
 // y[i] = sum over rows j < n_rows, in order, of f32(p[j]) * f32(v[j * stride + i]), for i < n:
 // the attention output of one head from an F16 cache, p its probabilities rounded to F16 (as
@@ -21,14 +21,11 @@ void hs_dot_rows_f16(float *out, const hs_f16 *q, const hs_f16 *k, size_t stride
 // exact for two F16 values, and one add) per row, so every build gives the same bits.
 // rows_finite as for hs_dot_rows_f16.
 void hs_mix_rows_f16(float *y, const hs_f16 *p, const hs_f16 *v, size_t stride, int n_rows, int n, bool rows_finite);
-// Whether n F16 values hold no inf or NaN (exponent 31).
-bool hs_f16_row_finite(const hs_f16 *x, int n);
 
 float hs_dot_f32_ref(const float *a, const float *b, int n);
 void hs_axpy_f32_ref(float *y, float a, const float *x, int n);
 void hs_dot_rows_f16_ref(float *out, const hs_f16 *q, const hs_f16 *k, size_t stride, int n_rows, int n);
 void hs_mix_rows_f16_ref(float *y, const hs_f16 *p, const hs_f16 *v, size_t stride, int n_rows, int n);
-bool hs_f16_row_finite_ref(const hs_f16 *x, int n);
 
 #ifdef __wasm_simd128__
 float hs_dot_f32_simd128(const float *a, const float *b, int n);
@@ -37,7 +34,6 @@ void hs_dot_rows_f16_simd128(float *out, const hs_f16 *q, const hs_f16 *k, size_
                              bool rows_finite);
 void hs_mix_rows_f16_simd128(float *y, const hs_f16 *p, const hs_f16 *v, size_t stride, int n_rows, int n,
                              bool rows_finite);
-bool hs_f16_row_finite_simd128(const hs_f16 *x, int n);
 #endif
 
 #endif

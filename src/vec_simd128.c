@@ -186,11 +186,4 @@ void hs_mix_rows_f16_simd128(float *y, const hs_f16 *p, const hs_f16 *v, size_t 
     if (rows_finite) mix_rows_f16(y, p, v, stride, n_rows, n, false);
     else mix_rows_f16(y, p, v, stride, n_rows, n, true);
 }
-
-bool hs_f16_row_finite_simd128(const hs_f16 *x, int n) {
-    v128_t probe = wasm_i16x8_const_splat(0);
-    int i = 0;
-    for (; i + 8 <= n; i += 8) probe = wasm_u16x8_max(probe, exponent_probe(wasm_v128_load(x + i)));
-    return !probe_hit(probe) && hs_f16_row_finite_ref(x + i, n - i);
-}
 #endif
