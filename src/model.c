@@ -234,7 +234,7 @@ static void prepare_weight(hs_tensor *t) {
     if (t->data && q && q->gemv_finite && q->all_finite) t->finite = q->all_finite(t->data, (size_t)t->ne[1] * t->row_bytes);
     if (!t->data || t->rows4 || !q || !q->gemm_rows4 || t->ne[1] % 4 != 0) return;
     void *data = (void *)(uintptr_t)t->data; // the loader's arena, which it allocated writable
-    t->rows4 = hs_interleave_rows4(data, t->ne[1], t->row_bytes, hs_type_get(t->type)->type_size);
+    t->rows4 = hs_interleave_rows4(data, t->ne[1], t->row_bytes, t->type);
 }
 
 void hs_model_prepare_weights(hs_model *m) {

@@ -49,7 +49,7 @@ typedef struct {
     // The gemm takes a thread's whole range of rows in one call (it tiles them itself and prepares
     // the activations once per call); false: the matmul hands it TILE_ROWS rows at a time.
     bool gemm_whole_range;
-    // Heap bytes the gemm allocates for the length of a call of nt tokens of n elements (counted
+    // Heap bytes the gemm (or gemm_rows4) allocates for the length of a call of nt tokens of n elements (counted
     // in the context's scratch estimate, per thread). NULL: none.
     uint64_t (*gemm_scratch_bytes)(int n, int nt);
     // One token (nt 1) on plain rows, each result vec_dot's bit for bit. NULL: vec_dot row by row,
@@ -66,11 +66,15 @@ typedef struct {
     hs_gemm_fn gemm_rows4;
 } hs_quant_traits;
 
-// Rewrites rows (a multiple of 4 of them) so that each group of four holds, block by block, the
-// four rows' block b one after the other: a kernel reading four rows at once then walks memory
-// in order, which the hardware prefetchers follow (four separate row streams defeat them). Same
-// bytes, same size; false (data unchanged) if the four-row scratch cannot be allocated.
-bool hs_interleave_rows4(void *data, int64_t rows, size_t row_bytes, size_t block_bytes);
+// Rewrites rows of a type (a multiple of 4 of them) so that each group of four holds, block by
+// block, the four rows' block b one after the other: a kernel reading four rows at once then walks
+// memory in order, which the hardware prefetchers follow (four separate row streams defeat them).
+// Q4_0 goes further and rearranges each such run of four blocks (block_q4_0x4 in quant_blocks.h).
+// Same bytes, same size; false (data unchanged) if the four-row scratch cannot be allocated.
+bool hs_interleave_rows4(void *data, int64_t rows, size_t row_bytes, uint32_t type);
+
+// Row r (0..3) of an interleaved group (group at its first byte) as it was, into row (row_bytes).
+void hs_rows4_row(const void *group, size_t row_bytes, int r, uint32_t type, void *row);
 
 // Kernels for a type, or NULL when the engine cannot compute with it (the caller names the type
 // in its error). The table holds the fastest kernels built for this target (SIMD where present).

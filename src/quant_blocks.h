@@ -104,7 +104,19 @@ typedef struct {
     int16_t bsums[QK_K / 16];  // sums of each 16 quants
 } block_q8_K;
 
+// Q4_0's rows4 layout (hs_interleave_rows4): block b of four rows r = 0..3 as one 72-byte block,
+// their scales first, then their nibbles four bytes at a time: qs[16 * v + 4 * r + k] is row r's
+// qs[4 * v + k]. A 16-byte load of qs + 16 * v then holds in 32-bit lane r row r's elements
+// 4v..4v+3 (low nibbles) and 16+4v..16+4v+3 (high nibbles): an i32x4 dot of four products per
+// lane against the activations' four elements, broadcast, gives lane r = row r's sum with no
+// reduction across lanes (quant_simd128_legacy.c).
+typedef struct {
+    hs_f16 d[4];
+    uint8_t qs[4 * QK4_0 / 2];
+} block_q4_0x4;
+
 static_assert(sizeof(block_q4_0) == 18, "block_q4_0 size");
+static_assert(sizeof(block_q4_0x4) == 4 * sizeof(block_q4_0), "block_q4_0x4 size");
 static_assert(sizeof(block_q4_1) == 20, "block_q4_1 size");
 static_assert(sizeof(block_q5_0) == 22, "block_q5_0 size");
 static_assert(sizeof(block_q5_1) == 24, "block_q5_1 size");

@@ -48,6 +48,7 @@ void hs_quant_simd128_override(hs_quant_traits table[HS_TYPE_COUNT]) {
     table[HS_TYPE_Q8_0].gemm = hs_gemm_q8_0_q8_0_simd128;
     table[HS_TYPE_IQ4_NL].gemm = hs_gemm_iq4_nl_q8_0_simd128;
     table[HS_TYPE_Q4_0].gemm_rows4 = hs_gemm_rows4_q4_0_q8_0_simd128;
+    table[HS_TYPE_Q4_0].gemm_scratch_bytes = hs_gemm_rows4_q4_0_scratch_bytes_simd128;
     table[HS_TYPE_Q4_1].gemm_rows4 = hs_gemm_rows4_q4_1_q8_1_simd128;
     table[HS_TYPE_Q5_0].gemm_rows4 = hs_gemm_rows4_q5_0_q8_0_simd128;
     table[HS_TYPE_Q5_1].gemm_rows4 = hs_gemm_rows4_q5_1_q8_1_simd128;

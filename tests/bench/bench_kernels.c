@@ -253,7 +253,7 @@ int main(int argc, char **argv) {
         }
         const double t_ref = time_matvec(ref, w, row_bytes, act, out, false);
         // the table in use, with the weight layout the engine gives it at load
-        const bool rows4 = fast->gemm_rows4 && hs_interleave_rows4(w, ROWS, row_bytes, hs_type_get(t)->type_size);
+        const bool rows4 = fast->gemm_rows4 && hs_interleave_rows4(w, ROWS, row_bytes, t);
         const double t_pp = time_prefill(fast, w, row_bytes, act, vt_row, out, rows4);
         const double t_fast = time_matvec(fast, w, row_bytes, act, out, rows4);
         const double bytes = (double)row_bytes * ROWS, elems = (double)ROWS * COLS;

@@ -495,32 +495,37 @@ static void test_gemm(void) {
             const size_t row_bytes = hs_row_size(t, (uint64_t)n);
             uint8_t *x4 = malloc(20 * row_bytes);
             for (int r = 0; r < 20; r++) memcpy(x4 + (size_t)r * row_bytes, x + (size_t)r * x_row, row_bytes);
-            CHECK(hs_interleave_rows4(x4, 20, row_bytes, hs_type_get(t)->type_size), "interleave");
+            CHECK(hs_interleave_rows4(x4, 20, row_bytes, t), "interleave");
+            uint8_t *row_back = malloc(row_bytes); // each row read back out of its group as it was
+            for (int r = 0; r < 20; r++) {
+                hs_rows4_row(x4 + (size_t)(r & ~3) * row_bytes, row_bytes, r & 3, t, row_back);
+                CHECK(memcmp(row_back, x + (size_t)r * x_row, row_bytes) == 0, "%s rows4 row %d read back", hs_type_get(t)->name, r);
+            }
+            free(row_back);
             // pass 2 starts from these (pass 1's infinities undone)
-            uint8_t *x_saved = malloc(MAX_ROWS * x_row), *y_saved = malloc(MAX_TOKENS * y_row), *x4_saved = malloc(20 * row_bytes);
-            memcpy(x_saved, x, MAX_ROWS * x_row), memcpy(y_saved, y, MAX_TOKENS * y_row), memcpy(x4_saved, x4, 20 * row_bytes);
+            uint8_t *x_saved = malloc(MAX_ROWS * x_row), *y_saved = malloc(MAX_TOKENS * y_row);
+            memcpy(x_saved, x, MAX_ROWS * x_row), memcpy(y_saved, y, MAX_TOKENS * y_row);
             for (int special = 0; special < 3; special++) {
                 if (special && is_float_type(t) && t != HS_TYPE_F16) break; // F16: its gemm's rerun of inf rows
                 if (special == 2) { // int8 extremes, which no quantizer writes: Q8_0 activations (and weights) of -128
                     if (vt != HS_TYPE_Q8_0) break;
-                    memcpy(x, x_saved, MAX_ROWS * x_row), memcpy(y, y_saved, MAX_TOKENS * y_row), memcpy(x4, x4_saved, 20 * row_bytes);
+                    memcpy(x, x_saved, MAX_ROWS * x_row), memcpy(y, y_saved, MAX_TOKENS * y_row);
                     const size_t last_block = (size_t)(blocks - 1) * sizeof(block_q8_0) + 2; // its quants
                     memset(y + 2, 0x81, 32);                       // token 0's first block: -127, every sign negative
                     memset(y + 2 * y_row + last_block, 0x80, 32);  // token 2's last block: -128
-                    if (t == HS_TYPE_Q8_0) { // row 1's first block and row 6's last: -128 (x4: rows 4.. in the second group)
+                    if (t == HS_TYPE_Q8_0) { // row 1's first block and row 6's last: -128
                         memset(x + x_row + 2, 0x80, 32), memset(x + 6 * x_row + last_block, 0x80, 32);
-                        memset(x4 + sizeof(block_q8_0) + 2, 0x80, 32);
-                        memset(x4 + 4 * row_bytes + (size_t)((blocks - 1) * 4 + 2) * sizeof(block_q8_0) + 2, 0x80, 32);
                     }
                 }
                 if (special == 1) { // token 1's first scale infinite (every activation block starts with d)
                     const uint16_t inf = 0x7c00;
                     if (vt == HS_TYPE_Q8_K) { const float f = INFINITY; memcpy(y + y_row, &f, 4); }
                     else memcpy(y + y_row, &inf, 2);
-                    if (fast->gemm_rows4 || t == HS_TYPE_F16) { // and row 2's first block scale (F16: element; x4: its block 0)
-                        memcpy(x + 2 * x_row, &inf, 2);
-                        memcpy(x4 + 2 * hs_type_get(t)->type_size, &inf, 2);
-                    }
+                    if (fast->gemm_rows4 || t == HS_TYPE_F16) memcpy(x + 2 * x_row, &inf, 2); // and row 2's first block scale (F16: element)
+                }
+                if (special) { // x4 from the changed rows, in the type's own interleaved layout
+                    for (int r = 0; r < 20; r++) memcpy(x4 + (size_t)r * row_bytes, x + (size_t)r * x_row, row_bytes);
+                    CHECK(hs_interleave_rows4(x4, 20, row_bytes, t), "interleave");
                 }
                 for (size_t si = 0; si < sizeof shapes / sizeof shapes[0]; si++) {
                     const int nr = shapes[si][0], nt = shapes[si][1];
@@ -596,7 +601,7 @@ static void test_gemm(void) {
                     }
                 }
             }
-            free(x_saved), free(y_saved), free(x4_saved);
+            free(x_saved), free(y_saved);
             free(x4);
             free(x);
             free(y);
@@ -628,7 +633,7 @@ static void test_long_rows(void) {
             ref->quantize_row(xf, x + (size_t)r * x_row, n);
         }
         memcpy(x4, x, ROWS * x_row);
-        if (rows4) CHECK(hs_interleave_rows4(x4, ROWS, x_row, hs_type_get(t)->type_size), "interleave");
+        if (rows4) CHECK(hs_interleave_rows4(x4, ROWS, x_row, t), "interleave");
         fill_floats(xf, n, DIST_OUTLIER, &st);
         hs_quant_traits_ref(vt)->quantize_activation(xf, y, n);
         for (int special = 0; special < 2; special++) {
