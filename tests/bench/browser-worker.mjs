@@ -11,7 +11,9 @@ async function bench({ url, threads, ctx, pp, tg, reps, simd = 'auto' }) {
     const core = await EngineCore.create({ nThreads: threads, nCtx: ctx, simd, poolSize: threads - 1 });
     const t1 = performance.now();
     try {
-        const response = await fetch(url);
+        // no-store, as the product's downloader (js/download.mjs) fetches (see browser.mjs for
+        // the server's side of it)
+        const response = await fetch(url, { cache: 'no-store' });
         if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
         core.loadBegin(1);
         core.loadShardBegin(Number(response.headers.get('content-length')));

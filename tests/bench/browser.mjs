@@ -173,10 +173,15 @@ const browser = await chromium.launch(LAUNCH_OPTIONS);
 let failed = false;
 try {
     for (const model of models) {
-        // The model's folder on a second instance of our server: another origin, so it says so (CORS, CORP).
+        // The model's folder on a second instance of our server: another origin, so it says so (CORS,
+        // CORP). Cache-Control: no-store as wllama's harness serves its models (peer-bench's
+        // serve.mjs): a storable response costs the browser's process tree 20-115 MB more peak PSS
+        // on the 110M F16 and Q4_0 files, and an unsteady amount (F16 1t 292-350 MB against
+        // 278-283 in three alternating pairs; the worker's fetch with cache 'no-store' did not
+        // prevent it), which is Chromium's, not the engine's.
         const files = await createAppServer({
             root: dirname(model),
-            headers: { 'Access-Control-Allow-Origin': '*', 'Cross-Origin-Resource-Policy': 'cross-origin' },
+            headers: { 'Access-Control-Allow-Origin': '*', 'Cross-Origin-Resource-Policy': 'cross-origin', 'Cache-Control': 'no-store' },
         }).listen();
         try {
             for (const simd of simdList) for (const threads of threadList) {
