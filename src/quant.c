@@ -109,13 +109,13 @@ bool hs_interleave_rows4(void *data, int64_t rows, size_t row_bytes, uint32_t ty
         uint8_t *group = (uint8_t *)data + (size_t)g * row_bytes;
         memcpy(scratch, group, 4 * row_bytes);
         for (size_t b = 0; b < blocks; b++) {
-            for (size_t r = 0; r < 4; r++) {
-                memcpy(group + rows4_block_offset(block_bytes, b, r), scratch + r * row_bytes + b * block_bytes, block_bytes);
-            }
+            uint8_t *dst = group + rows4_block_offset(block_bytes, b, 0);
             if (type == HS_TYPE_Q4_0) {
                 block_q4_0 four[4];
-                memcpy(four, group + rows4_block_offset(block_bytes, b, 0), sizeof four);
-                q4_0_to_x4(four, (block_q4_0x4 *)(group + rows4_block_offset(block_bytes, b, 0)));
+                for (size_t r = 0; r < 4; r++) memcpy(&four[r], scratch + r * row_bytes + b * block_bytes, sizeof four[r]);
+                q4_0_to_x4(four, (block_q4_0x4 *)dst);
+            } else {
+                for (size_t r = 0; r < 4; r++) memcpy(dst + r * block_bytes, scratch + r * row_bytes + b * block_bytes, block_bytes);
             }
         }
     }

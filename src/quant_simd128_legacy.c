@@ -817,7 +817,7 @@ void hs_gemm_rows4_q4_0_q8_0_simd128(int n, int nr, int nt, const void *vx, size
         }
         for (int t = 0; t < tn; t++)
             for (int b = 0; b < nb; b++) q4_0_activation(y + (size_t)(t0 + t) * y_row + (size_t)b * sizeof(block_q8_0), &acts[t * nb + b]);
-        if (tn == 1)
+        if (tn == 1) // a literal 1, so that the inlined decode loop keeps its read-ahead and drops the token loop
             gemm_q4_0x4_tokens(nb, nr, 1, x, x_row, acts, y + (size_t)t0 * y_row, y_row, s + (size_t)t0 * s_stride, s_stride, n);
         else
             gemm_q4_0x4_tokens(nb, nr, tn, x, x_row, acts, y + (size_t)t0 * y_row, y_row, s + (size_t)t0 * s_stride, s_stride, n);

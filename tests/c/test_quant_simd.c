@@ -447,6 +447,13 @@ static bool gemm_is_vec_dot(hs_type t) {
 }
 
 static int gemm_checks;
+
+// The first rows of x (x_row apart) packed into x4 and interleaved in the type's own layout, as
+// the engine does at load for gemm_rows4.
+static void interleave_rows(uint8_t *x4, const uint8_t *x, size_t x_row, size_t row_bytes, int rows, hs_type t) {
+    for (int r = 0; r < rows; r++) memcpy(x4 + (size_t)r * row_bytes, x + (size_t)r * x_row, row_bytes);
+    CHECK(hs_interleave_rows4(x4, rows, row_bytes, t), "interleave");
+}
 enum { MAX_ROWS = 21, MAX_TOKENS = 70 }; // the gemm test's rows and tokens
 
 // A decode kernel (one token) on nr rows: each result vec_dot's bit for bit, nothing written past them.
@@ -494,8 +501,7 @@ static void test_gemm(void) {
             // the first 20 rows interleaved in groups of four, for gemm_rows4
             const size_t row_bytes = hs_row_size(t, (uint64_t)n);
             uint8_t *x4 = malloc(20 * row_bytes);
-            for (int r = 0; r < 20; r++) memcpy(x4 + (size_t)r * row_bytes, x + (size_t)r * x_row, row_bytes);
-            CHECK(hs_interleave_rows4(x4, 20, row_bytes, t), "interleave");
+            interleave_rows(x4, x, x_row, row_bytes, 20, t);
             uint8_t *row_back = malloc(row_bytes); // each row read back out of its group as it was
             for (int r = 0; r < 20; r++) {
                 hs_rows4_row(x4 + (size_t)(r & ~3) * row_bytes, row_bytes, r & 3, t, row_back);
@@ -523,10 +529,7 @@ static void test_gemm(void) {
                     else memcpy(y + y_row, &inf, 2);
                     if (fast->gemm_rows4 || t == HS_TYPE_F16) memcpy(x + 2 * x_row, &inf, 2); // and row 2's first block scale (F16: element)
                 }
-                if (special) { // x4 from the changed rows, in the type's own interleaved layout
-                    for (int r = 0; r < 20; r++) memcpy(x4 + (size_t)r * row_bytes, x + (size_t)r * x_row, row_bytes);
-                    CHECK(hs_interleave_rows4(x4, 20, row_bytes, t), "interleave");
-                }
+                if (special) interleave_rows(x4, x, x_row, row_bytes, 20, t); // from the changed rows
                 for (size_t si = 0; si < sizeof shapes / sizeof shapes[0]; si++) {
                     const int nr = shapes[si][0], nt = shapes[si][1];
                     const size_t s_stride = (size_t)nr + 2;
@@ -632,8 +635,7 @@ static void test_long_rows(void) {
             fill_floats(xf, n, r % 2 ? DIST_WIDE : DIST_UNIFORM, &st);
             ref->quantize_row(xf, x + (size_t)r * x_row, n);
         }
-        memcpy(x4, x, ROWS * x_row);
-        if (rows4) CHECK(hs_interleave_rows4(x4, ROWS, x_row, t), "interleave");
+        if (rows4) interleave_rows(x4, x, x_row, x_row, ROWS, t);
         fill_floats(xf, n, DIST_OUTLIER, &st);
         hs_quant_traits_ref(vt)->quantize_activation(xf, y, n);
         for (int special = 0; special < 2; special++) {
