@@ -72,7 +72,7 @@ static void dot_task(void *arg, int ith, int nth) {
         // serves prefill, and decode goes to the type's gemv where it has one, else vec_dot.
         const hs_gemm_fn gemm = w->rows4 ? q->gemm_rows4 : job->T > 1 ? q->gemm : w->finite ? q->gemv_finite : q->gemv;
         // One token has no tokens to share a tile with: its kernel gets the thread's whole range,
-        // along which it can read ahead (see gemv_rows4); so does a gemm that tiles itself.
+        // along which it streams (and F16 reads ahead, see quant_simd128.h); so does a gemm that tiles itself.
         const int64_t tile = gemm && (job->T == 1 || q->gemm_whole_range) ? hi - lo : TILE_ROWS;
         for (int64_t r0 = lo; r0 < hi; r0 += tile) {
             const int64_t r1 = r0 + tile < hi ? r0 + tile : hi;

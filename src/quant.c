@@ -5,8 +5,6 @@
 // second table, identical unless a SIMD build replaces entries: under __wasm_simd128__ it is a
 // copy of the reference table that hs_quant_simd128_override (defined by the SIMD kernel files,
 // see quant_blocks.h) edits once, on first use. Reference code never changes for SIMD.
-#include <stdlib.h>
-
 #include "quant_blocks.h"
 
 // The reference has no gemm: the matmul then calls vec_dot per row and token.
@@ -82,58 +80,3 @@ const hs_quant_traits *hs_quant_traits_get(uint32_t type) { return lookup(fast_t
 #else
 const hs_quant_traits *hs_quant_traits_get(uint32_t type) { return lookup(REF, type); }
 #endif
-
-// Block b of row r of an interleaved group, and the same block of all four rows together.
-static size_t rows4_block_offset(size_t block_bytes, size_t b, size_t r) { return (4 * b + r) * block_bytes; }
-
-// The four rows' block b (in row order, block_q4_0 each) as block_q4_0x4, and back.
-static void q4_0_to_x4(const block_q4_0 in[4], block_q4_0x4 *out) {
-    for (int r = 0; r < 4; r++) {
-        out->d[r] = in[r].d;
-        for (int v = 0; v < 4; v++) memcpy(out->qs + 16 * v + 4 * r, in[r].qs + 4 * v, 4);
-    }
-}
-
-static void q4_0_from_x4(const block_q4_0x4 *in, int r, block_q4_0 *out) {
-    out->d = in->d[r];
-    for (int v = 0; v < 4; v++) memcpy(out->qs + 4 * v, in->qs + 16 * v + 4 * r, 4);
-}
-
-bool hs_interleave_rows4(void *data, int64_t rows, size_t row_bytes, uint32_t type) {
-    const size_t block_bytes = hs_type_get(type)->type_size;
-    assert(rows % 4 == 0 && row_bytes % block_bytes == 0);
-    uint8_t *scratch = malloc(4 * row_bytes);
-    if (!scratch) return false;
-    const size_t blocks = row_bytes / block_bytes;
-    for (int64_t g = 0; g < rows; g += 4) {
-        uint8_t *group = (uint8_t *)data + (size_t)g * row_bytes;
-        memcpy(scratch, group, 4 * row_bytes);
-        for (size_t b = 0; b < blocks; b++) {
-            uint8_t *dst = group + rows4_block_offset(block_bytes, b, 0);
-            if (type == HS_TYPE_Q4_0) {
-                block_q4_0 four[4];
-                for (size_t r = 0; r < 4; r++) memcpy(&four[r], scratch + r * row_bytes + b * block_bytes, sizeof four[r]);
-                q4_0_to_x4(four, (block_q4_0x4 *)dst);
-            } else {
-                for (size_t r = 0; r < 4; r++) memcpy(dst + r * block_bytes, scratch + r * row_bytes + b * block_bytes, block_bytes);
-            }
-        }
-    }
-    free(scratch);
-    return true;
-}
-
-void hs_rows4_row(const void *group, size_t row_bytes, int r, uint32_t type, void *row) {
-    const size_t block_bytes = hs_type_get(type)->type_size;
-    const uint8_t *g = group;
-    uint8_t *out = row;
-    for (size_t b = 0; b < row_bytes / block_bytes; b++) {
-        if (type == HS_TYPE_Q4_0) {
-            block_q4_0x4 four;
-            memcpy(&four, g + rows4_block_offset(block_bytes, b, 0), sizeof four);
-            q4_0_from_x4(&four, r, (block_q4_0 *)(out + b * block_bytes));
-        } else {
-            memcpy(out + b * block_bytes, g + rows4_block_offset(block_bytes, b, (size_t)r), block_bytes);
-        }
-    }
-}

@@ -115,6 +115,18 @@ typedef struct {
     uint8_t qs[4 * QK4_0 / 2];
 } block_q4_0x4;
 
+// Q6_K's rows4 layout: super-block b of four rows as one 840-byte block. Group g (elements 16g ..
+// 16g + 15) of the four rows is three 16-byte vectors q[g]: byte m = 4r + j of vector k (k < 3)
+// holds in its low 6 bits row r's code (weight + 32) of element 16g + 4k + j, and in its top 2
+// bits 2 bits (2k, 2k + 1) of the code of element 16g + 12 + j. So a lane r of each decoded vector is
+// row r's four elements, the operand of an i32x4 dot against four activations broadcast (as
+// block_q4_0x4), and decoding a group takes eleven operations (quant_simd128_kquants.c).
+typedef struct {
+    hs_f16 d[4];                // the rows' super-block scales
+    int8_t scales[QK_K / 16][4]; // scales[g][r]: row r's scale of group g
+    uint8_t q[QK_K / 16][48];
+} block_q6_Kx4;
+
 static_assert(sizeof(block_q4_0) == 18, "block_q4_0 size");
 static_assert(sizeof(block_q4_0x4) == 4 * sizeof(block_q4_0), "block_q4_0x4 size");
 static_assert(sizeof(block_q4_1) == 20, "block_q4_1 size");
@@ -129,6 +141,7 @@ static_assert(sizeof(block_q4_K) == 144, "block_q4_K size");
 static_assert(sizeof(block_q5_K) == 176, "block_q5_K size");
 static_assert(sizeof(block_q6_K) == 210, "block_q6_K size");
 static_assert(sizeof(block_q8_K) == 292, "block_q8_K size");
+static_assert(sizeof(block_q6_Kx4) == 4 * sizeof(block_q6_K), "block_q6_Kx4 size");
 
 // The 16 levels of IQ4_NL (shared with IQ4_XS).
 extern const int8_t hs_kvalues_iq4nl[16];

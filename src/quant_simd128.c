@@ -75,6 +75,13 @@ void hs_quant_simd128_override(hs_quant_traits table[HS_TYPE_COUNT]) {
     table[HS_TYPE_Q4_K].gemv = hs_gemv_q4_K_q8_K_simd128;
     table[HS_TYPE_Q5_K].gemv = hs_gemv_q5_K_q8_K_simd128;
     table[HS_TYPE_Q6_K].gemv = hs_gemv_q6_K_q8_K_simd128;
+#ifdef __wasm_relaxed_simd__
+    // Q6_K on its own interleaved layout (block_q6_Kx4), one token included; it tiles the rows
+    // itself. Its dots need the relaxed i32 dot: without it the plain layout's kernels are faster.
+    table[HS_TYPE_Q6_K].gemm_rows4 = hs_gemm_rows4_q6_K_q8_K_simd128;
+    table[HS_TYPE_Q6_K].gemm_scratch_bytes = hs_gemm_rows4_q6_K_scratch_bytes_simd128;
+    table[HS_TYPE_Q6_K].gemm_whole_range = true;
+#endif
 }
 
 #endif // __wasm_simd128__

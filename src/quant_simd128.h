@@ -102,6 +102,11 @@ void hs_gemv_q6_K_q8_K_simd128(int n, int nr, int nt, const void *x, size_t x_ro
                                size_t s_stride);
 void hs_gemm_q6_K_q8_K_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y, size_t y_row, float *s,
                                size_t s_stride);
+#ifdef __wasm_relaxed_simd__
+void hs_gemm_rows4_q6_K_q8_K_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y, size_t y_row,
+                                     float *s, size_t s_stride);
+uint64_t hs_gemm_rows4_q6_K_scratch_bytes_simd128(int n, int nt);
+#endif
 
 // ---- f16 -> f32 ----
 //
@@ -212,9 +217,11 @@ static inline bool hs_simd128_probe_hit(v128_t probe) {
 // ---- reading ahead (decode) ----
 //
 // Decode streams the weights from DRAM, which the hardware prefetchers follow only within a 4 KiB
-// page, and WebAssembly has no prefetch instruction. So the decode kernels load a byte
-// HS_TOUCH_AHEAD bytes ahead of where they read and keep computing while that line arrives; the
-// bytes are summed into hs_simd128_touch_sink so that the loads are not dropped as dead code.
+// page, and WebAssembly has no prefetch instruction. So the F16 decode kernel loads a byte
+// HS_TOUCH_AHEAD bytes ahead of where it reads and keeps computing while that line arrives; the
+// bytes are summed into hs_simd128_touch_sink so that the loads are not dropped as dead code. (The
+// integer kernels, with less work per line to hide a miss behind, measured slower with it; see
+// quant_simd128_legacy.c.)
 #define HS_TOUCH_AHEAD 16384
 extern volatile uint32_t hs_simd128_touch_sink;
 

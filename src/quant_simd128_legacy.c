@@ -419,8 +419,10 @@ static float reference_rows4(int n, const uint8_t *x, size_t x_row, int r, const
     return s;
 }
 
-// Decode reads ahead (HS_TOUCH_AHEAD in quant_simd128.h). Measured on a 4096 x 65536 mat-vec in
-// Node, out of DRAM: Q4_0 3.0-3.8 -> 4.4 GB/s, Q8_0 4.6 -> 6.0; from L2 no change.
+// These decode kernels do not read ahead (HS_TOUCH_AHEAD in quant_simd128.h): in Chromium 156 on
+// a 65536 x 2048 mat-vec out of DRAM (three alternating runs), two touches per step of four
+// blocks gave Q4_0 11.3-12.2 GB/s against 17.7-18.3 without, Q8_0 8.7-15.3 against 13.0-19.7.
+// (On 12-04, in Node, they had helped: Q4_0 3.0-3.8 -> 4.4 GB/s.)
 
 // What gemv_rows4 needs of each activation block whatever the weight rows: its scale d (and Q8_1's
 // s) converted, and the offset formats' overcount, worked out once per call rather than once per
@@ -463,8 +465,6 @@ static inline v128_t rows4_term(v128_t dots, const act_block *ab, v128_t dx, v12
 static inline __attribute__((always_inline)) void gemv_rows4(int n, int nr, const uint8_t *x, size_t x_row,
                                                               const uint8_t *y, float *s, const block_format f) {
     const int nb = n / 32;
-    const uint8_t *last = x + (size_t)nr * x_row - 1; // the last byte the touches may read
-    uint32_t touched = 0;
     act_block acts[GEMV_MAX_BLOCKS];
     const bool precomputed = nb <= GEMV_MAX_BLOCKS;
     for (int b = 0; precomputed && b < nb; b++) acts[b] = activation_block(y + (size_t)b * f.y_block, &f);
@@ -478,9 +478,6 @@ static inline __attribute__((always_inline)) void gemv_rows4(int n, int nr, cons
             const int8_t *a = (const int8_t *)(yb + f.y_quants);
             const act_block ab = precomputed ? acts[b] : activation_block(yb, &f);
             const size_t xo = (size_t)b * 4 * f.x_block;
-            // two bytes 40 apart per step of four blocks (72 bytes for Q4_0, 136 for Q8_0): more
-            // touches measured slower, the prefetchers fetching line pairs; never past our rows
-            for (size_t o = 0; o <= 40; o += 40) touched += hs_simd128_touch_ahead(xr[0] + xo + o, last);
             v128_t d0, d1, d2, d3;
             if (sign_split(f.kind)) {
                 const split_act sa = split_activation(a, &mag_probe);
@@ -506,7 +503,6 @@ static inline __attribute__((always_inline)) void gemv_rows4(int n, int nr, cons
             wasm_v128_store(s + r0, acc);
         }
     }
-    hs_simd128_touch_sink += touched;
 }
 
 // Several activation rows (prefill) on interleaved rows, for the small-weight formats (Q4_1, Q5_0,
@@ -763,17 +759,12 @@ static inline __attribute__((always_inline)) void gemm_q4_0x4_tokens(int nb, int
                                                                       size_t x_row, const q4_0_act *acts,
                                                                       const uint8_t *y, size_t y_row, float *s,
                                                                       size_t s_stride, int n) {
-    const uint8_t *last = x + (size_t)nr * x_row - 1; // the last byte the touches may read
-    uint32_t touched = 0;
     for (int r0 = 0; r0 < nr; r0 += 4) {
         const block_q4_0x4 *xg = (const block_q4_0x4 *)(x + (size_t)r0 * x_row);
         v128_t acc[ROWS4_TOKENS];
         for (int t = 0; t < nt; t++) acc[t] = wasm_f32x4_const_splat(0.0f);
         v128_t probe = wasm_i32x4_const_splat(0);
         for (int b = 0; b < nb; b++) {
-            // decode reads ahead as gemv_rows4 does (a tile of tokens rereads its weights from cache)
-            if (nt == 1)
-                for (size_t o = 0; o <= 40; o += 40) touched += hs_simd128_touch_ahead((const uint8_t *)(xg + b) + o, last);
             const codes_x4 w = decode_q4_0x4(xg + b);
             const v128_t dx = scales_x4(xg + b, &probe);
             const q4_0_act *ab = &acts[b];
@@ -789,7 +780,6 @@ static inline __attribute__((always_inline)) void gemm_q4_0x4_tokens(int nb, int
             for (int r = 0; r < 4; r++) out[r] = reference_rows4(n, x, x_row, r0 + r, y + (size_t)t * y_row, Q4_0);
         }
     }
-    hs_simd128_touch_sink += touched;
 }
 
 void hs_gemm_rows4_q4_0_q8_0_simd128(int n, int nr, int nt, const void *vx, size_t x_row, const void *vy,
@@ -817,7 +807,7 @@ void hs_gemm_rows4_q4_0_q8_0_simd128(int n, int nr, int nt, const void *vx, size
         }
         for (int t = 0; t < tn; t++)
             for (int b = 0; b < nb; b++) q4_0_activation(y + (size_t)(t0 + t) * y_row + (size_t)b * sizeof(block_q8_0), &acts[t * nb + b]);
-        if (tn == 1) // a literal 1, so that the inlined decode loop keeps its read-ahead and drops the token loop
+        if (tn == 1) // a literal 1, so that the inlined decode loop drops the token loop
             gemm_q4_0x4_tokens(nb, nr, 1, x, x_row, acts, y + (size_t)t0 * y_row, y_row, s + (size_t)t0 * s_stride, s_stride, n);
         else
             gemm_q4_0x4_tokens(nb, nr, tn, x, x_row, acts, y + (size_t)t0 * y_row, y_row, s + (size_t)t0 * s_stride, s_stride, n);

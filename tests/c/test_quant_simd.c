@@ -13,6 +13,7 @@
 // In a native build both tables are the reference, so the test only checks itself there; run it
 // under wasm (see tests/bench/bench_kernels.c for the emcc command line).
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -527,7 +528,8 @@ static void test_gemm(void) {
                     const uint16_t inf = 0x7c00;
                     if (vt == HS_TYPE_Q8_K) { const float f = INFINITY; memcpy(y + y_row, &f, 4); }
                     else memcpy(y + y_row, &inf, 2);
-                    if (fast->gemm_rows4 || t == HS_TYPE_F16) memcpy(x + 2 * x_row, &inf, 2); // and row 2's first block scale (F16: element)
+                    // and row 2's first block scale (F16: element; Q6_K keeps d at its block's end)
+                    if (fast->gemm_rows4 || t == HS_TYPE_F16) memcpy(x + 2 * x_row + (t == HS_TYPE_Q6_K ? offsetof(block_q6_K, d) : 0), &inf, 2);
                 }
                 if (special) interleave_rows(x4, x, x_row, row_bytes, 20, t); // from the changed rows
                 for (size_t si = 0; si < sizeof shapes / sizeof shapes[0]; si++) {
@@ -593,8 +595,8 @@ static void test_gemm(void) {
                     fast->gemm_rows4(n, nr, nt, x4, row_bytes, y, y_row, out, (size_t)nr);
                     for (int k = 0; k < nt; k++) {
                         for (int r = 0; r < nr; r++) {
-                            float want;
-                            ref->vec_dot(n, &want, x + (size_t)r * x_row, y + (size_t)k * y_row);
+                            float want; // the reference's, or for the k-quants their SIMD vec_dot's
+                            (gemm_is_vec_dot(t) ? fast : ref)->vec_dot(n, &want, x + (size_t)r * x_row, y + (size_t)k * y_row);
                             const float got = out[(size_t)k * (size_t)nr + (size_t)r];
                             gemm_checks++;
                             CHECK(f32_bits(got) == f32_bits(want) || (isnan(got) && isnan(want)),
@@ -652,7 +654,7 @@ static void test_long_rows(void) {
             else fast->gemv(n, ROWS, 1, x, x_row, y, y_row, got, 1);
             for (int r = 0; r < ROWS; r++) {
                 float want;
-                if (rows4) ref->vec_dot(n, &want, x + (size_t)r * x_row, y);
+                if (rows4 && !gemm_is_vec_dot(t)) ref->vec_dot(n, &want, x + (size_t)r * x_row, y);
                 else fast->vec_dot(n, &want, x + (size_t)r * x_row, y);
                 gemm_checks++;
                 CHECK(f32_bits(got[r]) == f32_bits(want) || (isnan(got[r]) && isnan(want)),
@@ -772,6 +774,9 @@ static void test_simd_installed(void) {
         if (ref->vec_dot) CHECK(fast->vec_dot != ref->vec_dot, "%s: no SIMD vec_dot", hs_type_get(t)->name);
         if (gemm_exact(t)) CHECK(fast->gemm != NULL && fast->gemm_rows4 != NULL, "%s: no SIMD gemm", hs_type_get(t)->name);
         if (gemm_is_vec_dot(t)) CHECK(fast->gemm != NULL, "%s: no SIMD gemm", hs_type_get(t)->name);
+#ifdef __wasm_relaxed_simd__
+        if (t == HS_TYPE_Q6_K) CHECK(fast->gemm_rows4 != NULL, "Q6_K: no SIMD gemm_rows4");
+#endif
         const bool activation = t == HS_TYPE_Q8_0 || t == HS_TYPE_Q8_1 || t == HS_TYPE_Q8_K || t == HS_TYPE_F16 ||
                                 t == HS_TYPE_BF16;
         if (activation) {
