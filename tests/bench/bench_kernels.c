@@ -10,6 +10,16 @@
 // Node's V8 is not Chromium's, and the same wasm can rank differently in the two: check a kernel
 // change in Chromium too, with the same build: node tests/bench/browser-kernels.mjs --js FILE.js.
 //
+// Built with -DBENCH_THREADS (and the engine's matmul and thread pool), it also times the engine's
+// own matmul (src/matmul.c: activation quantization, the rows split over the pool, the kernels) on
+// 1 and on 2 threads, for one token and for MT_TOKENS, and prints the 2-thread speed-up. In
+// Chromium (the page is cross-origin isolated; main() runs on a worker thread):
+//   NODE_PATH=/usr/share/nodejs emcc -O3 -msimd128 -mrelaxed-simd -pthread -sPROXY_TO_PTHREAD
+//       -sPTHREAD_POOL_SIZE=3 -sALLOW_MEMORY_GROWTH=1 -DBENCH_THREADS -Isrc src/quant*.c src/types.c
+//       src/matmul.c src/threadpool.c src/futex.c tests/bench/bench_kernels.c -o /tmp/bkt.js
+//   node wasm/patch-relaxed-simd.mjs /tmp/bkt.wasm
+//   node tests/bench/browser-kernels.mjs --js /tmp/bkt.js Q4_0 Q6_K
+//
 // WebAssembly (Node):
 //   NODE_PATH=/usr/share/nodejs emcc -O3 -msimd128 -sALLOW_MEMORY_GROWTH=1 -Isrc
 //       src/quant*.c src/types.c tests/bench/bench_kernels.c -o /tmp/bench_kernels.js
@@ -30,6 +40,9 @@
 #include "quant.h"
 #include "quant_blocks.h"
 #include "types.h"
+#ifdef BENCH_THREADS
+#include "matmul.h"
+#endif
 
 #ifndef ROWS
 #define ROWS 4096
@@ -201,6 +214,60 @@ static double time_prefill(const hs_quant_traits *tr, const uint8_t *w, size_t r
     return best;
 }
 
+#ifdef BENCH_THREADS
+#define MT_TOKENS 64 // the prefill of the threaded measurement (the browser bench's pp64)
+
+typedef struct {
+    hs_matmul_ctx *ctx;
+    const float *x;
+    int tokens;
+    const hs_tensor *w;
+    float *y;
+} matmul_run;
+
+static void matmul_step(const void *p) {
+    const matmul_run *m = p;
+    hs_matmul(m->ctx, m->x, m->tokens, COLS, m->w, m->y);
+}
+
+// Seconds per matmul of `tokens` activation rows (x) on a pool of `threads`.
+static double time_matmul(int threads, const hs_tensor *w, const float *x, int tokens, float *y) {
+    hs_matmul_ctx ctx = {.pool = hs_threadpool_create(threads), .qbuf_size = hs_matmul_qbuf_size(tokens, COLS)};
+    ctx.qbuf = malloc(ctx.qbuf_size);
+    double best = -1.0;
+    if (ctx.pool && ctx.qbuf) {
+        const matmul_run m = {&ctx, x, tokens, w, y};
+        best = time_best(matmul_step, &m, 3);
+    }
+    free(ctx.qbuf);
+    if (ctx.pool) hs_threadpool_free(ctx.pool);
+    return best;
+}
+
+// The weight (as the engine holds it after load) through the matmul on 1 and 2 threads.
+static void print_threads(hs_type t, const uint8_t *w, size_t row_bytes, bool rows4) {
+    const hs_tensor tensor = {.data = w, .type = t, .ne = {COLS, ROWS}, .row_bytes = row_bytes, .rows4 = rows4};
+    float *x = malloc((size_t)MT_TOKENS * COLS * sizeof(float)), *y = malloc((size_t)MT_TOKENS * ROWS * sizeof(float));
+    if (!x || !y) {
+        printf("%-7s threads: out of memory\n", hs_type_get(t)->name);
+        free(x), free(y);
+        return;
+    }
+    for (size_t i = 0; i < (size_t)MT_TOKENS * COLS; i++) x[i] = random_float();
+    double s[2][2]; // [tokens: 1, MT_TOKENS][threads - 1]
+    for (int th = 1; th <= 2; th++) {
+        s[0][th - 1] = time_matmul(th, &tensor, x, 1, y);
+        s[1][th - 1] = time_matmul(th, &tensor, x, MT_TOKENS, y);
+    }
+    const double elems = (double)ROWS * COLS;
+    printf("%-7s threads | decode 1t %6.2f 2t %6.2f Gelem/s (2t/1t %.2f) | pp%d 1t %6.2f 2t %6.2f Gelem/s (2t/1t %.2f)\n",
+           hs_type_get(t)->name, elems / s[0][0] * 1e-9, elems / s[0][1] * 1e-9, s[0][0] / s[0][1], MT_TOKENS,
+           elems * MT_TOKENS / s[1][0] * 1e-9, elems * MT_TOKENS / s[1][1] * 1e-9, s[1][0] / s[1][1]);
+    sink = y[0];
+    free(x), free(y);
+}
+#endif
+
 // Seconds per activation row quantization.
 static double time_quantize(hs_quantize_row_fn quantize, const float *x, void *act) {
     const int reps = 2000;
@@ -261,6 +328,9 @@ int main(int argc, char **argv) {
                bytes / (1024.0 * 1024.0), bytes / t_ref * 1e-9, elems / t_ref * 1e-9, bytes / t_fast * 1e-9,
                elems / t_fast * 1e-9, t_ref / t_fast, q_ref * 1e6, q_fast * 1e6, elems * PP_TOKENS / t_pp * 1e-9,
                rows4 ? "gemm_rows4" : fast->gemm ? "gemm" : "vec_dot");
+#ifdef BENCH_THREADS
+        print_threads(t, w, row_bytes, rows4);
+#endif
         fflush(stdout);
         free(w);
     }
