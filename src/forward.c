@@ -33,15 +33,15 @@ static size_t widest(const hs_model *m) {
     return w;
 }
 
-// What weight w's gemm allocates during one call of n_batch tokens.
+// What weight w's gemm needs in scratch for one call of n_batch tokens.
 static uint64_t weight_gemm_scratch(const hs_tensor *w, int n_batch) {
     const hs_quant_traits *q = hs_quant_traits_get(w->type);
     if (w->ne[0] <= 0 || !q->gemm_scratch_bytes) return 0; // ne: set from the header, before any data
     return q->gemm_scratch_bytes((int)w->ne[0], n_batch);
 }
 
-// The most any matmul weight's gemm allocates during one call of a full batch (F16's converted
-// activations in WebAssembly builds): each thread may hold that much at once.
+// The most any matmul weight's gemm needs for one call of a full batch (F16's converted
+// activations in WebAssembly builds): each thread may hold that much, from call to call.
 static uint64_t gemm_scratch_bytes(const hs_model *m, int n_batch) {
     uint64_t most = weight_gemm_scratch(&m->output, n_batch);
     for (int il = 0; il < m->n_layer; il++) {

@@ -49,8 +49,8 @@ typedef struct {
     // The gemm takes a thread's whole range of rows in one call (it tiles them itself and prepares
     // the activations once per call); false: the matmul hands it TILE_ROWS rows at a time.
     bool gemm_whole_range;
-    // Heap bytes the gemm (or gemm_rows4) allocates for the length of a call of nt tokens of n elements (counted
-    // in the context's scratch estimate, per thread). NULL: none.
+    // Heap bytes the gemm (or gemm_rows4) needs for a call of nt tokens of n elements: its thread's
+    // scratch, kept between calls (counted in the context's scratch estimate, per thread). NULL: none.
     uint64_t (*gemm_scratch_bytes)(int n, int nt);
     // One token (nt 1) on plain rows, each result vec_dot's bit for bit. NULL: vec_dot row by row,
     // which streams the weights in order (the gemm's tiles are slower for one token).

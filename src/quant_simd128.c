@@ -4,9 +4,39 @@
 // models) stay scalar.
 #ifdef __wasm_simd128__
 
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+
 #include "quant_simd128.h"
 
 volatile uint32_t hs_simd128_touch_sink;
+
+// One block per thread, kept between calls (a pthread key frees it when the thread exits): a 16-byte
+// header with its size, then the scratch.
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+static bool scratch_key_made;
+
+static void make_scratch_key(void) { scratch_key_made = pthread_key_create(&scratch_key, free) == 0; }
+
+void *hs_simd128_scratch(size_t bytes) {
+    pthread_once(&scratch_once, make_scratch_key);
+    if (!scratch_key_made || bytes > SIZE_MAX - 32) return NULL;
+    uint8_t *block = pthread_getspecific(scratch_key);
+    size_t held = 0;
+    if (block) memcpy(&held, block, sizeof held);
+    if (block && held >= bytes) return block + 16;
+    free(block);
+    const size_t size = 16 + ((bytes + 15) & ~(size_t)15);
+    block = aligned_alloc(16, size);
+    if (block) memcpy(block, &bytes, sizeof bytes);
+    if (pthread_setspecific(scratch_key, block) != 0) {
+        free(block);
+        return NULL;
+    }
+    return block ? block + 16 : NULL;
+}
 
 void hs_quant_simd128_override(hs_quant_traits table[HS_TYPE_COUNT]) {
     table[HS_TYPE_F32].vec_dot = hs_vec_dot_f32_simd128;

@@ -214,6 +214,15 @@ static inline bool hs_simd128_probe_hit(v128_t probe) {
     return wasm_v128_any_true(wasm_u32x4_ge(probe, wasm_u32x4_const_splat(0xf8000000u)));
 }
 
+// ---- scratch ----
+
+// At least `bytes` of 16-byte aligned scratch for the calling thread, or NULL: the same block on
+// every call that fits in it (a larger request replaces it), held until the thread exits. The
+// gemms keep their converted activations there rather than in a block allocated per call: two
+// threads starting a matmul together met in malloc, and Q4_0 pp64 at 2 threads measured 736-756
+// tok/s with per-call blocks against 814-849 with none (README, (dd)). Not for nested use.
+void *hs_simd128_scratch(size_t bytes);
+
 // ---- reading ahead (decode) ----
 //
 // Decode streams the weights from DRAM, which the hardware prefetchers follow only within a 4 KiB

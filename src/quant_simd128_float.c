@@ -372,7 +372,7 @@ uint64_t hs_gemm_f16_scratch_bytes_simd128(int n, int nt) {
 void hs_gemm_f16_f16_simd128(int n, int nr, int nt, const void *vx, size_t x_row, const void *vy, size_t y_row, float *s,
                              size_t s_stride) {
     const uint8_t *x = vx, *y = vy;
-    v128_t *acts = n % 16 == 0 ? aligned_alloc(16, (size_t)hs_gemm_f16_scratch_bytes_simd128(n, nt)) : NULL;
+    v128_t *acts = n % 16 == 0 ? hs_simd128_scratch((size_t)hs_gemm_f16_scratch_bytes_simd128(n, nt)) : NULL;
     if (!acts) {
         // rows with an 8- or 1-element tail (vec_dot's own order is simplest kept by vec_dot), or
         // no memory for the converted activations
@@ -398,7 +398,6 @@ void hs_gemm_f16_f16_simd128(int n, int nr, int nt, const void *vx, size_t x_row
             }
         }
     }
-    free(acts);
 }
 
 // One f32 -> f16 conversion per lane, bit for bit hs_f32_to_f16 (round to nearest even, overflow

@@ -686,7 +686,8 @@ static inline v128_t group_dot_q6x4(const v128_t c[4], const v128_t *a4, v128_t 
 }
 
 // Token groups of a pass share each decoded group of codes; a pass's activations (tokens x
-// super-blocks) live on the stack up to Q6_STACK_ACTS (41 KiB), else on the heap.
+// super-blocks) live on the stack up to Q6_STACK_ACTS (41 KiB), else in the thread's scratch
+// (hs_simd128_scratch).
 #define Q6_TOKENS 4
 #define Q6_PASS_TOKENS 16
 #define Q6_STACK_ACTS 32
@@ -763,7 +764,7 @@ void hs_gemm_rows4_q6_K_q8_K_simd128(int n, int nr, int nt, const void *vx, size
     }
     q6_act on_stack[Q6_STACK_ACTS];
     const size_t heap = (size_t)hs_gemm_rows4_q6_K_scratch_bytes_simd128(n, nt);
-    q6_act *acts = heap ? aligned_alloc(16, heap) : on_stack;
+    q6_act *acts = heap ? hs_simd128_scratch(heap) : on_stack;
     const int pass = nt < Q6_PASS_TOKENS ? nt : Q6_PASS_TOKENS;
     for (int p0 = 0; p0 < nt; p0 += pass) {
         const int pn = nt - p0 < pass ? nt - p0 : pass;
@@ -794,7 +795,6 @@ void hs_gemm_rows4_q6_K_q8_K_simd128(int n, int nr, int nt, const void *vx, size
             gemm_q6x4_tokens(nb, nr, Q6_TOKENS, tn, x, x_row, a, yt, sp + (size_t)t0 * s_stride, s_stride, n);
         }
     }
-    if (acts != on_stack) free(acts);
 }
 #endif // __wasm_relaxed_simd__
 

@@ -746,7 +746,7 @@ static inline v128_t q4_0_term(v128_t dots, v128_t dx, v128_t dy) {
 }
 
 // The activation blocks of up to Q4_0_STACK_ACTS tokens x blocks live on the stack (40 KiB);
-// more on the heap.
+// more in the thread's scratch (hs_simd128_scratch).
 #define Q4_0_STACK_ACTS 256
 
 uint64_t hs_gemm_rows4_q4_0_scratch_bytes_simd128(int n, int nt) {
@@ -793,7 +793,7 @@ void hs_gemm_rows4_q4_0_q8_0_simd128(int n, int nr, int nt, const void *vx, size
     const int group = nt < ROWS4_TOKENS ? nt : ROWS4_TOKENS;
     q4_0_act on_stack[Q4_0_STACK_ACTS];
     const size_t heap = (size_t)hs_gemm_rows4_q4_0_scratch_bytes_simd128(n, nt);
-    q4_0_act *acts = heap ? aligned_alloc(16, heap) : on_stack;
+    q4_0_act *acts = heap ? hs_simd128_scratch(heap) : on_stack;
     int tokens = group; // a group's tokens
     if (!acts) { // no room for a whole group: one token at a time, its blocks on the stack in turn
         acts = on_stack;
@@ -812,7 +812,6 @@ void hs_gemm_rows4_q4_0_q8_0_simd128(int n, int nr, int nt, const void *vx, size
         else
             gemm_q4_0x4_tokens(nb, nr, tn, x, x_row, acts, y + (size_t)t0 * y_row, y_row, s + (size_t)t0 * s_stride, s_stride, n);
     }
-    if (acts != on_stack) free(acts);
 }
 
 // ---- the kernels ----
