@@ -69,7 +69,8 @@ typedef struct {
 // Rewrites rows of a type (a multiple of 4 of them) so that each group of four holds, block by
 // block, the four rows' block b one after the other: a kernel reading four rows at once then walks
 // memory in order, which the hardware prefetchers follow (four separate row streams defeat them).
-// Q4_0 goes further and rearranges each such run of four blocks (block_q4_0x4 in quant_blocks.h).
+// Q4_0 and Q6_K go further and rearrange each such run of four blocks (block_q4_0x4 and
+// block_q6_Kx4 in quant_blocks.h; src/quant_rows4.c).
 // Same bytes, same size; false (data unchanged) if the four-row scratch cannot be allocated.
 bool hs_interleave_rows4(void *data, int64_t rows, size_t row_bytes, uint32_t type);
 

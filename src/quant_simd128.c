@@ -4,6 +4,7 @@
 // models) stay scalar.
 #ifdef __wasm_simd128__
 
+#include <math.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -36,6 +37,17 @@ void *hs_simd128_scratch(size_t bytes) {
         return NULL;
     }
     return block ? block + 16 : NULL;
+}
+
+float hs_simd128_rows4_row_dot(hs_vec_dot_fn dot, int n, const uint8_t *x, size_t x_row, int r, uint32_t type,
+                               const void *y) {
+    uint8_t *row = malloc(x_row);
+    if (!row) return NAN;
+    hs_rows4_row(x + (size_t)(r & ~3) * x_row, x_row, r & 3, type, row);
+    float s;
+    dot(n, &s, row, y);
+    free(row);
+    return s;
 }
 
 void hs_quant_simd128_override(hs_quant_traits table[HS_TYPE_COUNT]) {

@@ -214,13 +214,23 @@ static inline bool hs_simd128_probe_hit(v128_t probe) {
     return wasm_v128_any_true(wasm_u32x4_ge(probe, wasm_u32x4_const_splat(0xf8000000u)));
 }
 
+// ---- interleaved rows ----
+
+// dot's result for row r of rows interleaved by hs_interleave_rows4 (x at row 0, x_row one row's
+// bytes), on the row copied back out: for the rare row whose scale is infinite or NaN, which the
+// rows4 kernels hand to the reference (or to vec_dot, where that is what their results match).
+// NaN if the copy cannot be allocated.
+float hs_simd128_rows4_row_dot(hs_vec_dot_fn dot, int n, const uint8_t *x, size_t x_row, int r, uint32_t type,
+                               const void *y);
+
 // ---- scratch ----
 
 // At least `bytes` of 16-byte aligned scratch for the calling thread, or NULL: the same block on
 // every call that fits in it (a larger request replaces it), held until the thread exits. The
 // gemms keep their converted activations there rather than in a block allocated per call: two
-// threads starting a matmul together met in malloc, and Q4_0 pp64 at 2 threads measured 736-756
-// tok/s with per-call blocks against 814-849 with none (README, (dd)). Not for nested use.
+// threads starting a matmul together met in malloc, and Q4_0 pp64 at 2 threads in the browser
+// measured 593 / 578 / 720 / 663 tok/s with per-call blocks against 717 / 648 / 786 / 725 with
+// this (alternating pairs; README, (dd)). Not for nested use.
 void *hs_simd128_scratch(size_t bytes);
 
 // ---- reading ahead (decode) ----

@@ -12,7 +12,6 @@
 #ifdef __wasm_simd128__
 
 #include <math.h>
-#include <stdlib.h>
 
 #include "quant_simd128.h"
 #include "simd128_relaxed.h"
@@ -697,16 +696,9 @@ uint64_t hs_gemm_rows4_q6_K_scratch_bytes_simd128(int n, int nt) {
     return acts <= Q6_STACK_ACTS ? 0 : acts * sizeof(q6_act);
 }
 
-// vec_dot's result for row r of interleaved rows (rows with an infinite or NaN scale; NaN if the
-// row cannot be copied out).
+// vec_dot's result for row r of interleaved rows (rows with an infinite or NaN scale).
 static float vec_dot_rows4_q6(int n, const uint8_t *x, size_t x_row, int r, const block_q8_K *y) {
-    uint8_t *row = malloc(x_row);
-    if (!row) return NAN;
-    hs_rows4_row(x + (size_t)(r & ~3) * x_row, x_row, r & 3, HS_TYPE_Q6_K, row);
-    float s;
-    vec_dot_q6(n, &s, row, y);
-    free(row);
-    return s;
+    return hs_simd128_rows4_row_dot(hs_vec_dot_q6_K_q8_K_simd128, n, x, x_row, r, HS_TYPE_Q6_K, y);
 }
 
 // Rows [0, nr) x tokens act[t] (NT of them, a literal; the first tn are stored, at s + t * s_stride).

@@ -16,7 +16,6 @@
 #include "simd128_relaxed.h"
 
 #include <math.h>
-#include <stdlib.h>
 
 // ---- Q8_0 / Q8_1 quantization ----
 
@@ -407,16 +406,9 @@ static inline const uint8_t *block_at(const uint8_t *x, size_t x_row, int r, int
     return x + (size_t)(r & ~3) * x_row + ((size_t)b * 4 + (size_t)(r & 3)) * x_block;
 }
 
-// The reference's result for row r of interleaved rows (a row with an infinite or NaN scale: rare
-// enough to copy the row out for it). NaN if even that copy cannot be allocated.
+// The reference's result for row r of interleaved rows (a row with an infinite or NaN scale).
 static float reference_rows4(int n, const uint8_t *x, size_t x_row, int r, const uint8_t *y, const block_format f) {
-    uint8_t *row = malloc(x_row);
-    if (!row) return NAN;
-    hs_rows4_row(x + (size_t)(r & ~3) * x_row, x_row, r & 3, f.type, row);
-    float s;
-    f.reference(n, &s, row, y);
-    free(row);
-    return s;
+    return hs_simd128_rows4_row_dot(f.reference, n, x, x_row, r, f.type, y);
 }
 
 // These decode kernels do not read ahead (HS_TOUCH_AHEAD in quant_simd128.h): in Chromium 156 on
