@@ -19,8 +19,9 @@ typedef struct {
     int64_t ne[2];    // ne[0] = row length (input features), ne[1] = rows (output features)
     size_t row_bytes;
     const char *name;
-    // Rows interleaved in groups of four (hs_interleave_rows4: by block; Q4_0 and Q6_K further), done at load for matmul
-    // weights whose type has a gemm_rows4 kernel; such a tensor is read only through that kernel.
+    // Rows interleaved in groups of four (hs_interleave_rows4: by block; Q4_0 and Q6_K further; F16 in pairs, finite
+    // rows only), done at load for matmul weights whose type has a gemm_rows4 kernel; such a tensor is read only
+    // through that kernel.
     bool rows4;
     // Checked at load to hold no inf or NaN (hs_quant_traits.all_finite), for types whose
     // gemv_finite then skips looking for them on every call.

@@ -70,8 +70,11 @@ typedef struct {
 // block, the four rows' block b one after the other: a kernel reading four rows at once then walks
 // memory in order, which the hardware prefetchers follow (four separate row streams defeat them).
 // Q4_0 and Q6_K go further and rearrange each such run of four blocks (block_q4_0x4 and
-// block_q6_Kx4 in quant_blocks.h; src/quant_rows4.c).
-// Same bytes, same size; false (data unchanged) if the four-row scratch cannot be allocated.
+// block_q6_Kx4 in quant_blocks.h; src/quant_rows4.c). F16 goes in pairs of rows taking turns every
+// HS_F16_PAIR_RUN elements, and only rows of whole pairs of runs that hold no inf or NaN.
+// Same bytes, same size; false (data unchanged) if the rows do not qualify or the four-row
+// scratch cannot be allocated.
+#define HS_F16_PAIR_RUN 16
 bool hs_interleave_rows4(void *data, int64_t rows, size_t row_bytes, uint32_t type);
 
 // Row r (0..3) of an interleaved group (group at its first byte) as it was, into row (row_bytes).

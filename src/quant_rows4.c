@@ -1,9 +1,11 @@
 // The interleaved row layouts that gemm_rows4 kernels read (hs_interleave_rows4 in quant.h): every
 // type's four rows block by block, and the types whose kernels want more (Q4_0, Q6_K) rearranged
-// further within each run of four blocks. Each layout is the same bytes in another order, so a
-// row can always be read back out (hs_rows4_row) for the reference.
+// further within each run of four blocks, and F16 (whose rows have no blocks) in pairs. Each layout
+// is the same bytes in another order, so a row can always be read back out (hs_rows4_row) for the
+// reference.
 #include <stdlib.h>
 
+#include "quant.h"
 #include "quant_blocks.h"
 
 // Block b of row r of an interleaved group, and the same block of all four rows together.
@@ -86,17 +88,40 @@ static void q6_K_from_x4(const block_q6_Kx4 *in, int r, block_q6_K *out) {
     q6_K_set_codes(out, c);
 }
 
+// ---- F16 (pairs) ----
+
+// Rows 2p and 2p + 1 take turns every HS_F16_PAIR_RUN elements (32 bytes), so the decode kernel's
+// two rows at a time (quant_simd128_float.c: more spill V8's registers) are one stream. Only rows
+// of whole runs that hold no inf or NaN: the kernel then looks for neither in the weights.
+#define F16_RUN_BYTES (HS_F16_PAIR_RUN * sizeof(hs_f16))
+
+// Where run k of row r (0..3) of a group goes.
+static size_t f16_pairs_offset(size_t row_bytes, int r, size_t k) {
+    return (size_t)(r & ~1) * row_bytes + (2 * k + (size_t)(r & 1)) * F16_RUN_BYTES;
+}
+
 // ---- any type ----
 
 bool hs_interleave_rows4(void *data, int64_t rows, size_t row_bytes, uint32_t type) {
     const size_t block_bytes = hs_type_get(type)->type_size;
     assert(rows % 4 == 0 && row_bytes % block_bytes == 0);
+    if (type == HS_TYPE_F16 && (row_bytes % F16_RUN_BYTES != 0 || !hs_quant_traits_get(type)->all_finite(data, (size_t)rows * row_bytes))) {
+        return false;
+    }
     uint8_t *scratch = malloc(4 * row_bytes);
     if (!scratch) return false;
     const size_t blocks = row_bytes / block_bytes;
     for (int64_t g = 0; g < rows; g += 4) {
         uint8_t *group = (uint8_t *)data + (size_t)g * row_bytes;
         memcpy(scratch, group, 4 * row_bytes);
+        if (type == HS_TYPE_F16) {
+            for (int r = 0; r < 4; r++) {
+                for (size_t k = 0; k < row_bytes / F16_RUN_BYTES; k++) {
+                    memcpy(group + f16_pairs_offset(row_bytes, r, k), scratch + r * row_bytes + k * F16_RUN_BYTES, F16_RUN_BYTES);
+                }
+            }
+            continue;
+        }
         for (size_t b = 0; b < blocks; b++) {
             uint8_t *dst = group + rows4_block_offset(block_bytes, b, 0);
             if (type == HS_TYPE_Q4_0 || type == HS_TYPE_Q6_K) {
@@ -120,6 +145,10 @@ void hs_rows4_row(const void *group, size_t row_bytes, int r, uint32_t type, voi
     const size_t block_bytes = hs_type_get(type)->type_size;
     const uint8_t *g = group;
     uint8_t *out = row;
+    if (type == HS_TYPE_F16) {
+        for (size_t k = 0; k < row_bytes / F16_RUN_BYTES; k++) memcpy(out + k * F16_RUN_BYTES, g + f16_pairs_offset(row_bytes, r, k), F16_RUN_BYTES);
+        return;
+    }
     for (size_t b = 0; b < row_bytes / block_bytes; b++) {
         const uint8_t *four = g + rows4_block_offset(block_bytes, b, 0);
         if (type == HS_TYPE_Q4_0) {

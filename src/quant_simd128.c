@@ -57,6 +57,7 @@ void hs_quant_simd128_override(hs_quant_traits table[HS_TYPE_COUNT]) {
     table[HS_TYPE_F16].gemm = hs_gemm_f16_f16_simd128;
     table[HS_TYPE_F16].gemm_whole_range = true;
     table[HS_TYPE_F16].gemm_scratch_bytes = hs_gemm_f16_scratch_bytes_simd128;
+    table[HS_TYPE_F16].gemm_rows4 = hs_gemm_rows4_f16_f16_simd128;
     table[HS_TYPE_F16].gemv = hs_gemv_f16_f16_simd128;
     table[HS_TYPE_F16].gemv_finite = hs_gemv_f16_f16_finite_simd128;
     table[HS_TYPE_F16].all_finite = hs_f16_all_finite_simd128;

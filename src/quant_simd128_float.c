@@ -170,11 +170,29 @@ static void gemm_f16_block_1x1(int vectors, const v128_t *w, const v128_t *a, v1
     acc[0] = s0, acc[1] = s1, acc[2] = s2, acc[3] = s3;
 }
 
+// Elements [16 b, 16 b + 16) of row r: of plain rows x_row apart, or of rows interleaved in pairs
+// (hs_interleave_rows4: runs of HS_F16_PAIR_RUN = 16 elements taking turns).
+static inline const hs_f16 *row_run(const uint8_t *x, size_t x_row, int r, int b, const bool pairs) {
+    if (!pairs) return (const hs_f16 *)(x + (size_t)r * x_row) + 16 * b;
+    return (const hs_f16 *)(x + (size_t)(r & ~1) * x_row) + 32 * b + 16 * (r & 1);
+}
+
+// Row r against token y by the reference (an inf or NaN among them), on plain or paired rows.
+static float reference_dot(int n, const uint8_t *x, size_t x_row, int r, const bool pairs, const void *y) {
+    if (pairs) return hs_simd128_rows4_row_dot(hs_vec_dot_f16_ref, n, x, x_row, r, HS_TYPE_F16, y);
+    float s;
+    hs_vec_dot_f16_ref(n, &s, x + (size_t)r * x_row, y);
+    return s;
+}
+
 // Rows [0, nr) x tokens [0, nt), nr <= GEMM_ROWS, nt <= GEMM_TOKENS, n a multiple of 16, against
 // the tokens' converted activations: chunk c of token t at acts + (c * acts_tokens + t) *
-// CHUNK_VECTORS (see convert_activations), y_bad[t] whether token t holds an inf or NaN.
-static void gemm_f16_tile(int n, int nr, int nt, const uint8_t *x, size_t x_row, const v128_t *acts, int acts_tokens,
-                          const bool *y_bad, const uint8_t *y, size_t y_row, float *s, size_t s_stride) {
+// CHUNK_VECTORS (see convert_activations), y_bad[t] whether token t holds an inf or NaN. Paired
+// rows: x at the first row of a group of four, nr a multiple of 4.
+static inline __attribute__((always_inline)) void gemm_f16_tile(int n, int nr, int nt, const uint8_t *x, size_t x_row,
+                                                                 const v128_t *acts, int acts_tokens, const bool *y_bad,
+                                                                 const uint8_t *y, size_t y_row, float *s,
+                                                                 size_t s_stride, const bool pairs) {
     v128_t acc[GEMM_ROWS][GEMM_TOKENS][4];
     v128_t x_probe[GEMM_ROWS];
     for (int r = 0; r < nr; r++) {
@@ -189,8 +207,9 @@ static void gemm_f16_tile(int n, int nr, int nt, const uint8_t *x, size_t x_row,
         for (int r = 0; r < nr; r += 2) {
             const int rows = nr - r < 2 ? 1 : 2;
             for (int i = 0; i < rows; i++) {
-                const hs_f16 *xr = (const hs_f16 *)(x + (size_t)(r + i) * x_row) + c;
-                for (int j = 0; j < blocks; j++) f16x16_to_split_f32(xr + 16 * j, &w[i][4 * j], &x_probe[r + i]);
+                for (int j = 0; j < blocks; j++) {
+                    f16x16_to_split_f32(row_run(x, x_row, r + i, c / 16 + j, pairs), &w[i][4 * j], &x_probe[r + i]);
+                }
             }
             int t = 0;
             if (rows == 2) {
@@ -206,7 +225,7 @@ static void gemm_f16_tile(int n, int nr, int nt, const uint8_t *x, size_t x_row,
         for (int r = 0; r < nr; r++) {
             float *out = &s[(size_t)t * s_stride + (size_t)r];
             if (probe_hit(x_probe[r]) || y_bad[t]) {
-                hs_vec_dot_f16_ref(n, out, x + (size_t)r * x_row, y + (size_t)t * y_row);
+                *out = reference_dot(n, x, x_row, r, pairs, y + (size_t)t * y_row);
                 continue;
             }
             const v128_t *a = acc[r][t];
@@ -276,11 +295,15 @@ static float finish_row(int n, int i, const v128_t *acc, v128_t probe, const hs_
 #define GEMV_F16_STACK 16384
 
 // Two rows against the activation's 16-element chunks, split, converted and scaled by 2^112: ya
-// holds ye0, yo0, ye1, yo1 per chunk (then ye0, yo0 of an 8-element tail), probe_y its exponent probe.
-static inline __attribute__((always_inline)) void gemv_f16_rows2(int n, const hs_f16 *x0, const hs_f16 *x1,
+// holds ye0, yo0, ye1, yo1 per chunk (then ye0, yo0 of an 8-element tail), probe_y its exponent
+// probe. Chunk k of the rows at x0 + k * step and x1 + k * step: plain rows (step 16), or a pair of
+// interleaved rows (x1 = x0 + 16, step 32; n a multiple of 16), which is one stream and is not read
+// ahead (kernel bench, 65536 x 2048 from DRAM: two plain rows read ahead 12.4 GB/s, 9.4 not; a
+// pair read ahead 16.3, not 22.9).
+static inline __attribute__((always_inline)) void gemv_f16_rows2(int n, const hs_f16 *x0, const hs_f16 *x1, int step,
                                                                   const hs_f16 *y, const v128_t *ya, v128_t probe_y,
                                                                   const uint8_t *last, uint32_t *touched, float *s0,
-                                                                  float *s1, const bool check) {
+                                                                  float *s1, const bool check, const bool read_ahead) {
     v128_t acc0[4], acc1[4];
     for (int k = 0; k < 4; k++) acc0[k] = acc1[k] = wasm_f32x4_const_splat(0.0f);
     v128_t probe0 = wasm_i16x8_const_splat(0), probe1 = probe0;
@@ -288,13 +311,14 @@ static inline __attribute__((always_inline)) void gemv_f16_rows2(int n, const hs
     // step, so one touch per step covers it
     const uint8_t *ahead = (const uint8_t *)x0;
     uint32_t touch = 0;
+    const hs_f16 *p0 = x0, *p1 = x1;
     int i = 0;
-    for (; i + 16 <= n; i += 16, ya += 4, ahead += 64) {
-        touch += hs_simd128_touch_ahead(ahead, last);
-        f16x8_row_fma(&acc0[0], &probe0, x0 + i, ya[0], ya[1], check);
-        f16x8_row_fma(&acc0[2], &probe0, x0 + i + 8, ya[2], ya[3], check);
-        f16x8_row_fma(&acc1[0], &probe1, x1 + i, ya[0], ya[1], check);
-        f16x8_row_fma(&acc1[2], &probe1, x1 + i + 8, ya[2], ya[3], check);
+    for (; i + 16 <= n; i += 16, ya += 4, p0 += step, p1 += step) {
+        if (read_ahead) touch += hs_simd128_touch_ahead(ahead, last), ahead += 64;
+        f16x8_row_fma(&acc0[0], &probe0, p0, ya[0], ya[1], check);
+        f16x8_row_fma(&acc0[2], &probe0, p0 + 8, ya[2], ya[3], check);
+        f16x8_row_fma(&acc1[0], &probe1, p1, ya[0], ya[1], check);
+        f16x8_row_fma(&acc1[2], &probe1, p1 + 8, ya[2], ya[3], check);
     }
     for (; i + 8 <= n; i += 8) {
         f16x8_row_fma(&acc0[0], &probe0, x0 + i, ya[0], ya[1], check);
@@ -305,12 +329,15 @@ static inline __attribute__((always_inline)) void gemv_f16_rows2(int n, const hs
     *s1 = finish_row(n, i, acc1, wasm_u16x8_max(probe1, probe_y), x1, y);
 }
 
-// check_weights false: rows known to hold no inf or NaN (see hs_f16_all_finite_simd128).
+// check_weights false: rows known to hold no inf or NaN (see hs_f16_all_finite_simd128). pairs:
+// rows interleaved in pairs (hs_interleave_rows4, which takes only finite rows), x at the first
+// row of a group of four, nr a multiple of 4.
 static inline __attribute__((always_inline)) void gemv_f16(int n, int nr, int nt, const void *vx, size_t x_row,
                                                            const void *vy, size_t y_row, float *s, size_t s_stride,
-                                                           const bool check_weights) {
+                                                           const bool check_weights, const bool pairs) {
     if (nt != 1) { // not a mat-vec: the gemm, whose results are the same
-        hs_gemm_f16_f16_simd128(n, nr, nt, vx, x_row, vy, y_row, s, s_stride);
+        if (pairs) hs_gemm_rows4_f16_f16_simd128(n, nr, nt, vx, x_row, vy, y_row, s, s_stride);
+        else hs_gemm_f16_f16_simd128(n, nr, nt, vx, x_row, vy, y_row, s, s_stride);
         return;
     }
     const uint8_t *x = vx;
@@ -318,7 +345,10 @@ static inline __attribute__((always_inline)) void gemv_f16(int n, int nr, int nt
     v128_t on_stack[GEMV_F16_STACK / 4];
     v128_t *ya = nr < 2 ? NULL : n <= GEMV_F16_STACK ? on_stack : aligned_alloc(16, (size_t)(n / 4 + 1) * sizeof(v128_t));
     if (!ya) { // one row, or no room for the converted activation: vec_dot, row by row
-        for (int r = 0; r < nr; r++) hs_vec_dot_f16_simd128(n, &s[r], x + (size_t)r * x_row, vy);
+        for (int r = 0; r < nr; r++) {
+            if (pairs) s[r] = hs_simd128_rows4_row_dot(hs_vec_dot_f16_simd128, n, x, x_row, r, HS_TYPE_F16, vy);
+            else hs_vec_dot_f16_simd128(n, &s[r], x + (size_t)r * x_row, vy);
+        }
         return;
     }
     v128_t probe_y = wasm_i16x8_const_splat(0);
@@ -329,25 +359,35 @@ static inline __attribute__((always_inline)) void gemv_f16(int n, int nr, int nt
         f16x8_to_split_f32(h, &ya[k], &ya[k + 1]);
         ya[k] = wasm_f32x4_mul(ya[k], two_112), ya[k + 1] = wasm_f32x4_mul(ya[k + 1], two_112);
     }
-    const uint8_t *last = x + (size_t)nr * x_row - 1; // the last byte the touches may read
-    uint32_t touched = 0;
-    int r = 0;
-    for (; r + 2 <= nr; r += 2)
-        gemv_f16_rows2(n, (const hs_f16 *)(x + (size_t)r * x_row), (const hs_f16 *)(x + (size_t)(r + 1) * x_row), y, ya,
-                       probe_y, last, &touched, &s[r], &s[r + 1], check_weights);
-    hs_simd128_touch_sink += touched;
-    if (r < nr) hs_vec_dot_f16_simd128(n, &s[r], x + (size_t)r * x_row, vy);
+    if (pairs && probe_hit(probe_y)) { // an inf or NaN activation: every row by the reference
+        for (int r = 0; r < nr; r++) s[r] = reference_dot(n, x, x_row, r, true, y);
+    } else if (pairs) {
+        uint32_t unused = 0;
+        for (int r = 0; r < nr; r += 2) {
+            const hs_f16 *x0 = (const hs_f16 *)(x + (size_t)r * x_row);
+            gemv_f16_rows2(n, x0, x0 + 16, 32, y, ya, probe_y, NULL, &unused, &s[r], &s[r + 1], false, false);
+        }
+    } else {
+        const uint8_t *last = x + (size_t)nr * x_row - 1; // the last byte the touches may read
+        uint32_t touched = 0;
+        int r = 0;
+        for (; r + 2 <= nr; r += 2)
+            gemv_f16_rows2(n, (const hs_f16 *)(x + (size_t)r * x_row), (const hs_f16 *)(x + (size_t)(r + 1) * x_row), 16,
+                           y, ya, probe_y, last, &touched, &s[r], &s[r + 1], check_weights, true);
+        hs_simd128_touch_sink += touched;
+        if (r < nr) hs_vec_dot_f16_simd128(n, &s[r], x + (size_t)r * x_row, vy);
+    }
     if (ya != on_stack) free(ya);
 }
 
 void hs_gemv_f16_f16_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y, size_t y_row, float *s,
                              size_t s_stride) {
-    gemv_f16(n, nr, nt, x, x_row, y, y_row, s, s_stride, true);
+    gemv_f16(n, nr, nt, x, x_row, y, y_row, s, s_stride, true, false);
 }
 
 void hs_gemv_f16_f16_finite_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y, size_t y_row,
                                     float *s, size_t s_stride) {
-    gemv_f16(n, nr, nt, x, x_row, y, y_row, s, s_stride, false);
+    gemv_f16(n, nr, nt, x, x_row, y, y_row, s, s_stride, false, false);
 }
 
 // Whether F16 data holds no inf or NaN (exponent 31), checked once at load: the weights' part of
@@ -369,16 +409,21 @@ uint64_t hs_gemm_f16_scratch_bytes_simd128(int n, int nt) {
     return chunks * most * CHUNK_VECTORS * sizeof(v128_t);
 }
 
-void hs_gemm_f16_f16_simd128(int n, int nr, int nt, const void *vx, size_t x_row, const void *vy, size_t y_row, float *s,
-                             size_t s_stride) {
+// pairs: see gemv_f16.
+static inline __attribute__((always_inline)) void gemm_f16(int n, int nr, int nt, const void *vx, size_t x_row,
+                                                           const void *vy, size_t y_row, float *s, size_t s_stride,
+                                                           const bool pairs) {
     const uint8_t *x = vx, *y = vy;
     v128_t *acts = n % 16 == 0 ? hs_simd128_scratch((size_t)hs_gemm_f16_scratch_bytes_simd128(n, nt)) : NULL;
     if (!acts) {
         // rows with an 8- or 1-element tail (vec_dot's own order is simplest kept by vec_dot), or
         // no memory for the converted activations
         for (int t = 0; t < nt; t++) {
+            const uint8_t *yt = y + (size_t)t * y_row;
+            float *st = &s[(size_t)t * s_stride];
             for (int r = 0; r < nr; r++) {
-                hs_vec_dot_f16_simd128(n, &s[(size_t)t * s_stride + (size_t)r], x + (size_t)r * x_row, y + (size_t)t * y_row);
+                if (pairs) st[r] = hs_simd128_rows4_row_dot(hs_vec_dot_f16_simd128, n, x, x_row, r, HS_TYPE_F16, yt);
+                else hs_vec_dot_f16_simd128(n, &st[r], x + (size_t)r * x_row, yt);
             }
         }
         return;
@@ -389,15 +434,28 @@ void hs_gemm_f16_f16_simd128(int n, int nr, int nt, const void *vx, size_t x_row
         const uint8_t *yg = y + (size_t)g0 * y_row;
         float *sg = s + (size_t)g0 * s_stride;
         convert_activations(n, gn, yg, y_row, acts, bad);
-        for (int r0 = 0; r0 < nr; r0 += GEMM_ROWS) {
+        for (int r0 = 0; r0 < nr; r0 += GEMM_ROWS) { // GEMM_ROWS a multiple of 4: tiles start at a group
             const int rn = nr - r0 < GEMM_ROWS ? nr - r0 : GEMM_ROWS;
             for (int t0 = 0; t0 < gn; t0 += GEMM_TOKENS) {
                 const int tn = gn - t0 < GEMM_TOKENS ? gn - t0 : GEMM_TOKENS;
                 gemm_f16_tile(n, rn, tn, x + (size_t)r0 * x_row, x_row, acts + (size_t)t0 * CHUNK_VECTORS, gn, bad + t0,
-                              yg + (size_t)t0 * y_row, y_row, sg + (size_t)t0 * s_stride + (size_t)r0, s_stride);
+                              yg + (size_t)t0 * y_row, y_row, sg + (size_t)t0 * s_stride + (size_t)r0, s_stride, pairs);
             }
         }
     }
+}
+
+void hs_gemm_f16_f16_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y, size_t y_row, float *s,
+                             size_t s_stride) {
+    gemm_f16(n, nr, nt, x, x_row, y, y_row, s, s_stride, false);
+}
+
+// Rows interleaved in pairs by hs_interleave_rows4 (finite, n a multiple of 16): the gemm, or the
+// mat-vec for one token.
+void hs_gemm_rows4_f16_f16_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y, size_t y_row,
+                                   float *s, size_t s_stride) {
+    if (nt == 1) gemv_f16(n, nr, nt, x, x_row, y, y_row, s, s_stride, false, true);
+    else gemm_f16(n, nr, nt, x, x_row, y, y_row, s, s_stride, true);
 }
 
 // One f32 -> f16 conversion per lane, bit for bit hs_f32_to_f16 (round to nearest even, overflow

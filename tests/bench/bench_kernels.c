@@ -147,14 +147,16 @@ typedef struct {
     const uint8_t *w, *act;
     size_t row_bytes, act_row;
     float *out;
-    bool rows4; // w interleaved (hs_interleave_rows4): read by gemm_rows4 only
+    bool rows4;  // w interleaved (hs_interleave_rows4): read by gemm_rows4 only
+    bool finite; // w checked to hold no inf or NaN, as the loader checks (hs_tensor.finite)
 } kernel_run;
 
 // The gemm the matmul would call for this many tokens (NULL: vec_dot per row and token); for one
-// token the type's gemv where it has one.
+// token the type's gemv where it has one (gemv_finite for weights checked finite, as src/matmul.c).
 static hs_gemm_fn gemm_for(const kernel_run *k, int tokens) {
     if (k->rows4) return k->tr->gemm_rows4;
-    return tokens > 1 ? k->tr->gemm : k->tr->gemv;
+    if (tokens > 1) return k->tr->gemm;
+    return k->finite && k->tr->gemv_finite ? k->tr->gemv_finite : k->tr->gemv;
 }
 
 #define PP_TOKENS 16 // activation rows of the prefill measurement
@@ -176,7 +178,8 @@ static void matvec_step(const void *ctx) {
 // Seconds per mat-vec.
 static double time_matvec(const hs_quant_traits *tr, const uint8_t *w, size_t row_bytes, const void *act, float *out,
                           bool rows4) {
-    const kernel_run k = {tr, w, act, row_bytes, 0, out, rows4};
+    const bool finite = tr->all_finite && tr->all_finite(w, (size_t)ROWS * row_bytes);
+    const kernel_run k = {tr, w, act, row_bytes, 0, out, rows4, finite};
     const double best = time_best(matvec_step, &k, 3);
     float s = 0.0f;
     for (int r = 0; r < ROWS; r++) s += out[r];
@@ -208,7 +211,7 @@ static void prefill_step(const void *ctx) {
 // Seconds per prefill step.
 static double time_prefill(const hs_quant_traits *tr, const uint8_t *w, size_t row_bytes, const uint8_t *act,
                            size_t act_row, float *out, bool rows4) {
-    const kernel_run k = {tr, w, act, row_bytes, act_row, out, rows4};
+    const kernel_run k = {tr, w, act, row_bytes, act_row, out, rows4, false};
     const double best = time_best(prefill_step, &k, 2);
     sink = out[0] + out[(size_t)PP_TOKENS * ROWS - 1];
     return best;
@@ -246,7 +249,9 @@ static double time_matmul(int threads, const hs_tensor *w, const float *x, int t
 
 // The weight (as the engine holds it after load) through the matmul on 1 and 2 threads.
 static void print_threads(hs_type t, const uint8_t *w, size_t row_bytes, bool rows4) {
-    const hs_tensor tensor = {.data = w, .type = t, .ne = {COLS, ROWS}, .row_bytes = row_bytes, .rows4 = rows4};
+    const hs_quant_traits *tr = hs_quant_traits_get(t);
+    const bool finite = tr->gemv_finite && tr->all_finite && tr->all_finite(w, (size_t)ROWS * row_bytes);
+    const hs_tensor tensor = {.data = w, .type = t, .ne = {COLS, ROWS}, .row_bytes = row_bytes, .rows4 = rows4, .finite = finite};
     float *x = malloc((size_t)MT_TOKENS * COLS * sizeof(float)), *y = malloc((size_t)MT_TOKENS * ROWS * sizeof(float));
     if (!x || !y) {
         printf("%-7s threads: out of memory\n", hs_type_get(t)->name);

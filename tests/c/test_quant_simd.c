@@ -450,10 +450,17 @@ static bool gemm_is_vec_dot(hs_type t) {
 static int gemm_checks;
 
 // The first rows of x (x_row apart) packed into x4 and interleaved in the type's own layout, as
-// the engine does at load for gemm_rows4.
-static void interleave_rows(uint8_t *x4, const uint8_t *x, size_t x_row, size_t row_bytes, int rows, hs_type t) {
-    for (int r = 0; r < rows; r++) memcpy(x4 + (size_t)r * row_bytes, x + (size_t)r * x_row, row_bytes);
-    CHECK(hs_interleave_rows4(x4, rows, row_bytes, t), "interleave");
+// the engine does at load for gemm_rows4; false (x4 left as packed) where the layout does not take
+// them: F16 rows of a length not a multiple of 16, or holding an inf or NaN.
+static bool interleave_rows(uint8_t *x4, const uint8_t *x, size_t x_row, size_t row_bytes, int rows, hs_type t) {
+    bool fit = true;
+    for (int r = 0; r < rows; r++) {
+        memcpy(x4 + (size_t)r * row_bytes, x + (size_t)r * x_row, row_bytes);
+        if (t == HS_TYPE_F16) fit &= row_bytes % 32 == 0 && hs_f16_all_finite_ref(x4 + (size_t)r * row_bytes, row_bytes);
+    }
+    const bool done = hs_interleave_rows4(x4, rows, row_bytes, t);
+    CHECK(done == fit, "%s interleave of %d rows of %zu bytes: %d, want %d", hs_type_get(t)->name, rows, row_bytes, done, fit);
+    return done;
 }
 enum { MAX_ROWS = 21, MAX_TOKENS = 70 }; // the gemm test's rows and tokens
 
@@ -502,9 +509,9 @@ static void test_gemm(void) {
             // the first 20 rows interleaved in groups of four, for gemm_rows4
             const size_t row_bytes = hs_row_size(t, (uint64_t)n);
             uint8_t *x4 = malloc(20 * row_bytes);
-            interleave_rows(x4, x, x_row, row_bytes, 20, t);
+            bool interleaved = interleave_rows(x4, x, x_row, row_bytes, 20, t);
             uint8_t *row_back = malloc(row_bytes); // each row read back out of its group as it was
-            for (int r = 0; r < 20; r++) {
+            for (int r = 0; interleaved && r < 20; r++) {
                 hs_rows4_row(x4 + (size_t)(r & ~3) * row_bytes, row_bytes, r & 3, t, row_back);
                 CHECK(memcmp(row_back, x + (size_t)r * x_row, row_bytes) == 0, "%s rows4 row %d read back", hs_type_get(t)->name, r);
             }
@@ -531,7 +538,11 @@ static void test_gemm(void) {
                     // and row 2's first block scale (F16: element; Q6_K keeps d at its block's end)
                     if (fast->gemm_rows4 || t == HS_TYPE_F16) memcpy(x + 2 * x_row + (t == HS_TYPE_Q6_K ? offsetof(block_q6_K, d) : 0), &inf, 2);
                 }
-                if (special) interleave_rows(x4, x, x_row, row_bytes, 20, t); // from the changed rows
+                // from the changed rows; F16, which interleaves only finite rows, from the finite
+                // ones (its kernel's rerun of an inf activation)
+                const uint8_t *x4_rows = t == HS_TYPE_F16 && special == 1 ? x_saved : x;
+                if (special && t == HS_TYPE_F16) interleave_rows(x4, x, x_row, row_bytes, 20, t); // refused
+                if (special) interleaved = interleave_rows(x4, x4_rows, x_row, row_bytes, 20, t);
                 for (size_t si = 0; si < sizeof shapes / sizeof shapes[0]; si++) {
                     const int nr = shapes[si][0], nt = shapes[si][1];
                     const size_t s_stride = (size_t)nr + 2;
@@ -589,14 +600,14 @@ static void test_gemm(void) {
                     }
                 }
                 static const int shapes4[][2] = {{4, 1}, {8, 1}, {20, 1}, {4, 2}, {16, 5}, {20, 9}, {8, 35}}; // 35: three token groups
-                for (size_t si = 0; fast->gemm_rows4 && si < sizeof shapes4 / sizeof shapes4[0]; si++) {
+                for (size_t si = 0; fast->gemm_rows4 && interleaved && si < sizeof shapes4 / sizeof shapes4[0]; si++) {
                     const int nr = shapes4[si][0], nt = shapes4[si][1];
                     float out[MAX_TOKENS * MAX_ROWS];
                     fast->gemm_rows4(n, nr, nt, x4, row_bytes, y, y_row, out, (size_t)nr);
                     for (int k = 0; k < nt; k++) {
                         for (int r = 0; r < nr; r++) {
                             float want; // the reference's, or for the k-quants their SIMD vec_dot's
-                            (gemm_is_vec_dot(t) ? fast : ref)->vec_dot(n, &want, x + (size_t)r * x_row, y + (size_t)k * y_row);
+                            (gemm_is_vec_dot(t) ? fast : ref)->vec_dot(n, &want, x4_rows + (size_t)r * x_row, y + (size_t)k * y_row);
                             const float got = out[(size_t)k * (size_t)nr + (size_t)r];
                             gemm_checks++;
                             CHECK(f32_bits(got) == f32_bits(want) || (isnan(got) && isnan(want)),
@@ -619,16 +630,18 @@ static void test_gemm(void) {
 // each activation block per group of rows instead of once per call (nb > 512), and the F16 gemv
 // keeps the converted activation on the heap. Bit for bit as on short rows (gemm_rows4: the
 // reference; the F16 and k-quant gemv: their vec_dot), also with an infinite activation scale
-// (F16: element) past the precomputed range.
+// (F16: element) past the precomputed range. F16 on plain rows with a tail, and on rows in pairs.
 static void test_long_rows(void) {
     enum { ROWS = 8 };
-    for (size_t ti = 0; ti < NTYPES; ti++) {
+    for (size_t ti = 0; ti < NTYPES; ti++) for (int variant = 0; variant < 2; variant++) {
         const hs_type t = TYPES[ti];
         const hs_quant_traits *fast = hs_quant_traits_get(t), *ref = hs_quant_traits_ref(t);
-        const bool rows4 = fast->gemm_rows4 != NULL;
+        // F16 twice: a tail of 19 on plain rows (gemv), then whole runs, which interleave (gemm_rows4)
+        if (variant == 1 && t != HS_TYPE_F16) continue;
+        const int n = t != HS_TYPE_F16 ? 16384 + 2 * (int)hs_type_get(t)->block_size : variant ? 16384 + 48 : 16384 + 19;
+        bool rows4 = fast->gemm_rows4 != NULL && (t != HS_TYPE_F16 || n % 16 == 0);
         if (!rows4 && !fast->gemv) continue;
         const hs_type vt = ref->vec_dot_type;
-        const int n = t == HS_TYPE_F16 ? 16384 + 19 : 16384 + 2 * (int)hs_type_get(t)->block_size;
         const size_t x_row = hs_row_size(t, (uint64_t)n), y_row = hs_row_size(vt, (uint64_t)n);
         uint8_t *x = malloc(ROWS * x_row), *x4 = malloc(ROWS * x_row), *y = malloc(y_row);
         float *xf = malloc((size_t)n * sizeof(float));
@@ -637,7 +650,7 @@ static void test_long_rows(void) {
             fill_floats(xf, n, r % 2 ? DIST_WIDE : DIST_UNIFORM, &st);
             ref->quantize_row(xf, x + (size_t)r * x_row, n);
         }
-        if (rows4) interleave_rows(x4, x, x_row, x_row, ROWS, t);
+        if (rows4) rows4 = interleave_rows(x4, x, x_row, x_row, ROWS, t);
         fill_floats(xf, n, DIST_OUTLIER, &st);
         hs_quant_traits_ref(vt)->quantize_activation(xf, y, n);
         for (int special = 0; special < 2; special++) {
@@ -777,6 +790,7 @@ static void test_simd_installed(void) {
 #ifdef __wasm_relaxed_simd__
         if (t == HS_TYPE_Q6_K) CHECK(fast->gemm_rows4 != NULL, "Q6_K: no SIMD gemm_rows4");
 #endif
+        if (t == HS_TYPE_F16) CHECK(fast->gemm_rows4 != NULL, "F16: no SIMD gemm_rows4");
         const bool activation = t == HS_TYPE_Q8_0 || t == HS_TYPE_Q8_1 || t == HS_TYPE_Q8_K || t == HS_TYPE_F16 ||
                                 t == HS_TYPE_BF16;
         if (activation) {
