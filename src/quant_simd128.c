@@ -66,6 +66,9 @@ void hs_quant_simd128_override(hs_quant_traits table[HS_TYPE_COUNT]) {
     table[HS_TYPE_F16].dequantize_row = hs_dequantize_row_f16_simd128;
 
     table[HS_TYPE_BF16].vec_dot = hs_vec_dot_bf16_simd128;
+    table[HS_TYPE_BF16].gemm = hs_gemm_bf16_bf16_simd128; // decode stays vec_dot, one row at a time
+    table[HS_TYPE_BF16].gemm_whole_range = true;
+    table[HS_TYPE_BF16].gemm_scratch_bytes = hs_gemm_f16_scratch_bytes_simd128;
     table[HS_TYPE_BF16].quantize_row = hs_quantize_row_bf16_simd128;
     table[HS_TYPE_BF16].quantize_activation = hs_quantize_row_bf16_simd128;
     table[HS_TYPE_BF16].dequantize_row = hs_dequantize_row_bf16_simd128;

@@ -24,6 +24,9 @@ void hs_vec_dot_f16_simd128(int n, float *s, const void *x, const void *y);
 void hs_vec_dot_bf16_simd128(int n, float *s, const void *x, const void *y);
 void hs_gemm_f16_f16_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y, size_t y_row, float *s,
                              size_t s_stride);
+// The same for BF16 (its scratch: hs_gemm_f16_scratch_bytes_simd128).
+void hs_gemm_bf16_bf16_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y, size_t y_row, float *s,
+                               size_t s_stride);
 uint64_t hs_gemm_f16_scratch_bytes_simd128(int n, int nt);
 void hs_gemm_rows4_f16_f16_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y, size_t y_row,
                                    float *s, size_t s_stride);

@@ -111,7 +111,7 @@ void hs_vec_dot_f16_simd128(int n, float *s, const void *vx, const void *vy) {
     *s = sum;
 }
 
-// ---- F16 gemm (prefill) ----
+// ---- F16 and BF16 gemm (prefill) ----
 //
 // vec_dot converts both operands on every call: per 16 elements, eight conversions for four
 // multiplies. Here the tokens are converted once per call (the matmul hands over a thread's whole
@@ -119,18 +119,33 @@ void hs_vec_dot_f16_simd128(int n, float *s, const void *vx, const void *vy) {
 // GEMM_TOKENS tokens, K walked in chunks of GEMM_CHUNK elements: each row's chunk is converted once
 // for the tile's tokens, and it and their chunks stay in L1 (1 + 16 KiB). Each (row, token) keeps
 // vec_dot's four accumulators with the same lanes, products and order, so every result is
-// vec_dot's bit for bit (the test checks it); rows or tokens holding an inf or NaN are rerun by
-// the reference as vec_dot does.
+// vec_dot's bit for bit (the test checks it); F16 rows or tokens holding an inf or NaN are rerun by
+// the reference as vec_dot does. BF16 goes the same way with its own conversion (a shift or a
+// mask) and vec_dot's multiply then add (its products can round below float's normal range, so
+// the fused form would not give vec_dot's bits; the plain mul and add run on other ports of this
+// machine's FPU, so the pair costs about what the fused one does).
 #define GEMM_ROWS 16
 #define GEMM_TOKENS 32 // each row chunk converted once per 32 tokens (at 8, a third of the work)
 #define GEMM_CHUNK 128 // a multiple of 16; 32 tokens' chunks then fill 16 KiB of L1
 
-// 16 F16s at p as four f32x4 in vec_dot's lane split: even 0..7, odd 0..7, even 8..15, odd 8..15.
-static inline void f16x16_to_split_f32(const hs_f16 *p, v128_t *out, v128_t *probe) {
+// 16 F16s (or BF16s) at p as four f32x4 in vec_dot's lane split: even 0..7, odd 0..7, even 8..15,
+// odd 8..15; F16's exponent probe taken into *probe.
+static inline __attribute__((always_inline)) void half16_to_split_f32(const uint16_t *p, v128_t *out, v128_t *probe,
+                                                                       const bool bf16) {
     const v128_t a = wasm_v128_load(p), b = wasm_v128_load(p + 8);
+    if (bf16) { // a BF16 in the high half of a lane is already that float
+        out[0] = even_halves_high(a), out[1] = odd_halves_high(a);
+        out[2] = even_halves_high(b), out[3] = odd_halves_high(b);
+        return;
+    }
     *probe = wasm_u16x8_max(*probe, wasm_u16x8_max(exponent_probe(a), exponent_probe(b)));
     f16x8_to_split_f32(a, &out[0], &out[1]);
     f16x8_to_split_f32(b, &out[2], &out[3]);
+}
+
+// acc + x * y as the type's vec_dot forms it.
+static inline v128_t product_add(v128_t x, v128_t y, v128_t acc, const bool bf16) {
+    return bf16 ? wasm_f32x4_add(acc, wasm_f32x4_mul(x, y)) : hs_simd128_madd_exact_product(x, y, acc);
 }
 
 // acc[r][t][k] += the products of converted rows w[r] and tokens act[t] in vec_dot's accumulator
@@ -140,7 +155,8 @@ static inline void f16x16_to_split_f32(const hs_f16 *p, v128_t *out, v128_t *pro
 // The rows and tokens sit GEMM_CHUNK / 4 vectors apart, so each load is one pointer plus a
 // constant offset (six pointers stepped apart measured slower).
 #define CHUNK_VECTORS (GEMM_CHUNK / 4)
-static void gemm_f16_block_2x4(int vectors, const v128_t *w, const v128_t *a, v128_t acc0[][4], v128_t acc1[][4]) {
+static inline __attribute__((always_inline)) void gemm_block_2x4(int vectors, const v128_t *w, const v128_t *a,
+                                                                  v128_t acc0[][4], v128_t acc1[][4], const bool bf16) {
     for (int k = 0; k < 4; k++) {
         v128_t s00 = acc0[0][k], s01 = acc0[1][k], s02 = acc0[2][k], s03 = acc0[3][k];
         v128_t s10 = acc1[0][k], s11 = acc1[1][k], s12 = acc1[2][k], s13 = acc1[3][k];
@@ -148,10 +164,10 @@ static void gemm_f16_block_2x4(int vectors, const v128_t *w, const v128_t *a, v1
         for (; wj < w_end; wj += 4, aj += 4) {
             const v128_t x0 = wj[0], x1 = wj[CHUNK_VECTORS];
             const v128_t y0 = aj[0], y1 = aj[CHUNK_VECTORS], y2 = aj[2 * CHUNK_VECTORS], y3 = aj[3 * CHUNK_VECTORS];
-            s00 = hs_simd128_madd_exact_product(x0, y0, s00), s01 = hs_simd128_madd_exact_product(x0, y1, s01);
-            s02 = hs_simd128_madd_exact_product(x0, y2, s02), s03 = hs_simd128_madd_exact_product(x0, y3, s03);
-            s10 = hs_simd128_madd_exact_product(x1, y0, s10), s11 = hs_simd128_madd_exact_product(x1, y1, s11);
-            s12 = hs_simd128_madd_exact_product(x1, y2, s12), s13 = hs_simd128_madd_exact_product(x1, y3, s13);
+            s00 = product_add(x0, y0, s00, bf16), s01 = product_add(x0, y1, s01, bf16);
+            s02 = product_add(x0, y2, s02, bf16), s03 = product_add(x0, y3, s03, bf16);
+            s10 = product_add(x1, y0, s10, bf16), s11 = product_add(x1, y1, s11, bf16);
+            s12 = product_add(x1, y2, s12, bf16), s13 = product_add(x1, y3, s13, bf16);
         }
         acc0[0][k] = s00, acc0[1][k] = s01, acc0[2][k] = s02, acc0[3][k] = s03;
         acc1[0][k] = s10, acc1[1][k] = s11, acc1[2][k] = s12, acc1[3][k] = s13;
@@ -159,13 +175,14 @@ static void gemm_f16_block_2x4(int vectors, const v128_t *w, const v128_t *a, v1
 }
 
 // The same for one row and one token (the tile's odd row or last tokens).
-static void gemm_f16_block_1x1(int vectors, const v128_t *w, const v128_t *a, v128_t acc[4]) {
+static inline __attribute__((always_inline)) void gemm_block_1x1(int vectors, const v128_t *w, const v128_t *a,
+                                                                  v128_t acc[4], const bool bf16) {
     v128_t s0 = acc[0], s1 = acc[1], s2 = acc[2], s3 = acc[3];
     for (int j = 0; j < vectors; j += 4) {
-        s0 = hs_simd128_madd_exact_product(w[j], a[j], s0);
-        s1 = hs_simd128_madd_exact_product(w[j + 1], a[j + 1], s1);
-        s2 = hs_simd128_madd_exact_product(w[j + 2], a[j + 2], s2);
-        s3 = hs_simd128_madd_exact_product(w[j + 3], a[j + 3], s3);
+        s0 = product_add(w[j], a[j], s0, bf16);
+        s1 = product_add(w[j + 1], a[j + 1], s1, bf16);
+        s2 = product_add(w[j + 2], a[j + 2], s2, bf16);
+        s3 = product_add(w[j + 3], a[j + 3], s3, bf16);
     }
     acc[0] = s0, acc[1] = s1, acc[2] = s2, acc[3] = s3;
 }
@@ -187,12 +204,12 @@ static float reference_dot(int n, const uint8_t *x, size_t x_row, int r, const b
 
 // Rows [0, nr) x tokens [0, nt), nr <= GEMM_ROWS, nt <= GEMM_TOKENS, n a multiple of 16, against
 // the tokens' converted activations: chunk c of token t at acts + (c * acts_tokens + t) *
-// CHUNK_VECTORS (see convert_activations), y_bad[t] whether token t holds an inf or NaN. Paired
-// rows: x at the first row of a group of four, nr a multiple of 4.
-static inline __attribute__((always_inline)) void gemm_f16_tile(int n, int nr, int nt, const uint8_t *x, size_t x_row,
-                                                                 const v128_t *acts, int acts_tokens, const bool *y_bad,
-                                                                 const uint8_t *y, size_t y_row, float *s,
-                                                                 size_t s_stride, const bool pairs) {
+// CHUNK_VECTORS (see convert_activations), y_bad[t] whether token t holds an inf or NaN (F16).
+// Paired rows (F16): x at the first row of a group of four, nr a multiple of 4.
+static inline __attribute__((always_inline)) void gemm_tile(int n, int nr, int nt, const uint8_t *x, size_t x_row,
+                                                             const v128_t *acts, int acts_tokens, const bool *y_bad,
+                                                             const uint8_t *y, size_t y_row, float *s, size_t s_stride,
+                                                             const bool pairs, const bool bf16) {
     v128_t acc[GEMM_ROWS][GEMM_TOKENS][4];
     v128_t x_probe[GEMM_ROWS];
     for (int r = 0; r < nr; r++) {
@@ -208,23 +225,23 @@ static inline __attribute__((always_inline)) void gemm_f16_tile(int n, int nr, i
             const int rows = nr - r < 2 ? 1 : 2;
             for (int i = 0; i < rows; i++) {
                 for (int j = 0; j < blocks; j++) {
-                    f16x16_to_split_f32(row_run(x, x_row, r + i, c / 16 + j, pairs), &w[i][4 * j], &x_probe[r + i]);
+                    half16_to_split_f32(row_run(x, x_row, r + i, c / 16 + j, pairs), &w[i][4 * j], &x_probe[r + i], bf16);
                 }
             }
             int t = 0;
             if (rows == 2) {
                 for (; t < nt4; t += 4)
-                    gemm_f16_block_2x4(vectors, w[0], act[t], &acc[r][t], &acc[r + 1][t]);
+                    gemm_block_2x4(vectors, w[0], act[t], &acc[r][t], &acc[r + 1][t], bf16);
             }
             for (; t < nt; t++) {
-                for (int i = 0; i < rows; i++) gemm_f16_block_1x1(vectors, w[i], act[t], acc[r + i][t]);
+                for (int i = 0; i < rows; i++) gemm_block_1x1(vectors, w[i], act[t], acc[r + i][t], bf16);
             }
         }
     }
     for (int t = 0; t < nt; t++) {
         for (int r = 0; r < nr; r++) {
             float *out = &s[(size_t)t * s_stride + (size_t)r];
-            if (probe_hit(x_probe[r]) || y_bad[t]) {
+            if (!bf16 && (probe_hit(x_probe[r]) || y_bad[t])) {
                 *out = reference_dot(n, x, x_row, r, pairs, y + (size_t)t * y_row);
                 continue;
             }
@@ -241,13 +258,14 @@ static inline __attribute__((always_inline)) void gemm_f16_tile(int n, int nr, i
 // the copy (ACT_TOKENS * n * 4 bytes, rounded up to whole chunks: 512 KiB at n = 2048) stays a
 // bounded scratch whatever the batch; the rows are then read once per ACT_TOKENS tokens.
 #define ACT_TOKENS 64 // a multiple of GEMM_TOKENS
-static void convert_activations(int n, int nt, const uint8_t *y, size_t y_row, v128_t *acts, bool *bad) {
+static inline __attribute__((always_inline)) void convert_activations(int n, int nt, const uint8_t *y, size_t y_row,
+                                                                       v128_t *acts, bool *bad, const bool bf16) {
     for (int t = 0; t < nt; t++) {
-        const hs_f16 *yt = (const hs_f16 *)(y + (size_t)t * y_row);
+        const uint16_t *yt = (const uint16_t *)(y + (size_t)t * y_row);
         v128_t probe = wasm_i16x8_const_splat(0);
         for (int j = 0; j < n / 16; j++) {
             v128_t *dst = acts + ((size_t)(j / (GEMM_CHUNK / 16)) * nt + t) * CHUNK_VECTORS + 4 * (j % (GEMM_CHUNK / 16));
-            f16x16_to_split_f32(yt + 16 * j, dst, &probe);
+            half16_to_split_f32(yt + 16 * j, dst, &probe, bf16);
         }
         bad[t] = probe_hit(probe);
     }
@@ -403,16 +421,16 @@ bool hs_f16_all_finite_simd128(const void *data, size_t bytes) {
     return finite;
 }
 
-// The converted activations' copy: at most ACT_TOKENS tokens, whole chunks.
+// The converted activations' copy (F16 or BF16): at most ACT_TOKENS tokens, whole chunks.
 uint64_t hs_gemm_f16_scratch_bytes_simd128(int n, int nt) {
     const uint64_t chunks = ((uint64_t)n + GEMM_CHUNK - 1) / GEMM_CHUNK, most = nt < ACT_TOKENS ? (uint64_t)nt : ACT_TOKENS;
     return chunks * most * CHUNK_VECTORS * sizeof(v128_t);
 }
 
-// pairs: see gemv_f16.
-static inline __attribute__((always_inline)) void gemm_f16(int n, int nr, int nt, const void *vx, size_t x_row,
-                                                           const void *vy, size_t y_row, float *s, size_t s_stride,
-                                                           const bool pairs) {
+// pairs (F16): see gemv_f16.
+static inline __attribute__((always_inline)) void gemm_half(int n, int nr, int nt, const void *vx, size_t x_row,
+                                                            const void *vy, size_t y_row, float *s, size_t s_stride,
+                                                            const bool pairs, const bool bf16) {
     const uint8_t *x = vx, *y = vy;
     v128_t *acts = n % 16 == 0 ? hs_simd128_scratch((size_t)hs_gemm_f16_scratch_bytes_simd128(n, nt)) : NULL;
     if (!acts) {
@@ -423,6 +441,7 @@ static inline __attribute__((always_inline)) void gemm_f16(int n, int nr, int nt
             float *st = &s[(size_t)t * s_stride];
             for (int r = 0; r < nr; r++) {
                 if (pairs) st[r] = hs_simd128_rows4_row_dot(hs_vec_dot_f16_simd128, n, x, x_row, r, HS_TYPE_F16, yt);
+                else if (bf16) hs_vec_dot_bf16_simd128(n, &st[r], x + (size_t)r * x_row, yt);
                 else hs_vec_dot_f16_simd128(n, &st[r], x + (size_t)r * x_row, yt);
             }
         }
@@ -433,13 +452,13 @@ static inline __attribute__((always_inline)) void gemm_f16(int n, int nr, int nt
         const int gn = nt - g0 < ACT_TOKENS ? nt - g0 : ACT_TOKENS;
         const uint8_t *yg = y + (size_t)g0 * y_row;
         float *sg = s + (size_t)g0 * s_stride;
-        convert_activations(n, gn, yg, y_row, acts, bad);
+        convert_activations(n, gn, yg, y_row, acts, bad, bf16);
         for (int r0 = 0; r0 < nr; r0 += GEMM_ROWS) { // GEMM_ROWS a multiple of 4: tiles start at a group
             const int rn = nr - r0 < GEMM_ROWS ? nr - r0 : GEMM_ROWS;
             for (int t0 = 0; t0 < gn; t0 += GEMM_TOKENS) {
                 const int tn = gn - t0 < GEMM_TOKENS ? gn - t0 : GEMM_TOKENS;
-                gemm_f16_tile(n, rn, tn, x + (size_t)r0 * x_row, x_row, acts + (size_t)t0 * CHUNK_VECTORS, gn, bad + t0,
-                              yg + (size_t)t0 * y_row, y_row, sg + (size_t)t0 * s_stride + (size_t)r0, s_stride, pairs);
+                gemm_tile(n, rn, tn, x + (size_t)r0 * x_row, x_row, acts + (size_t)t0 * CHUNK_VECTORS, gn, bad + t0,
+                          yg + (size_t)t0 * y_row, y_row, sg + (size_t)t0 * s_stride + (size_t)r0, s_stride, pairs, bf16);
             }
         }
     }
@@ -447,7 +466,12 @@ static inline __attribute__((always_inline)) void gemm_f16(int n, int nr, int nt
 
 void hs_gemm_f16_f16_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y, size_t y_row, float *s,
                              size_t s_stride) {
-    gemm_f16(n, nr, nt, x, x_row, y, y_row, s, s_stride, false);
+    gemm_half(n, nr, nt, x, x_row, y, y_row, s, s_stride, false, false);
+}
+
+void hs_gemm_bf16_bf16_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y, size_t y_row, float *s,
+                               size_t s_stride) {
+    gemm_half(n, nr, nt, x, x_row, y, y_row, s, s_stride, false, true);
 }
 
 // Rows interleaved in pairs by hs_interleave_rows4 (finite, n a multiple of 16): the gemm, or the
@@ -455,7 +479,7 @@ void hs_gemm_f16_f16_simd128(int n, int nr, int nt, const void *x, size_t x_row,
 void hs_gemm_rows4_f16_f16_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y, size_t y_row,
                                    float *s, size_t s_stride) {
     if (nt == 1) gemv_f16(n, nr, nt, x, x_row, y, y_row, s, s_stride, false, true);
-    else gemm_f16(n, nr, nt, x, x_row, y, y_row, s, s_stride, true);
+    else gemm_half(n, nr, nt, x, x_row, y, y_row, s, s_stride, true, false);
 }
 
 // One f32 -> f16 conversion per lane, bit for bit hs_f32_to_f16 (round to nearest even, overflow

@@ -443,7 +443,7 @@ static bool gemm_exact(hs_type t) {
 // gemms that decode each weight block once for several tokens and then do, per token, what the
 // SIMD vec_dot does: their results are its results exactly.
 static bool gemm_is_vec_dot(hs_type t) {
-    return t == HS_TYPE_F16 || t == HS_TYPE_Q2_K || t == HS_TYPE_Q3_K || t == HS_TYPE_Q4_K || t == HS_TYPE_Q5_K ||
+    return t == HS_TYPE_F16 || t == HS_TYPE_BF16 || t == HS_TYPE_Q2_K || t == HS_TYPE_Q3_K || t == HS_TYPE_Q4_K || t == HS_TYPE_Q5_K ||
            t == HS_TYPE_Q6_K;
 }
 
