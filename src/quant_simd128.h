@@ -198,6 +198,22 @@ static inline v128_t hs_simd128_f16hi_to_f32(v128_t hi) {
     return wasm_v128_bitselect(infnan, finite, special);
 }
 
+// The same (exact for every input) with float arithmetic on normal numbers only, as the scalar
+// forms above, for block scales: a Q6_K super-block's d (its largest group scale / 127, near
+// 2^-16) is an f16 subnormal in random-weight and trained files alike, and the multiply above
+// would then take x86's microcode assist on every block (the Q6_K decode in the browser ran at
+// 147 tok/s with it, where its kernel's speed on normal scales predicted ~195).
+static inline v128_t hs_simd128_f16hi_to_f32_scales(v128_t hi) {
+    const v128_t em = wasm_u32x4_shr(wasm_i32x4_shl(hi, 1), 4); // exponent and mantissa, 13 places up
+    const v128_t normal = wasm_i32x4_add(em, wasm_i32x4_const_splat(0x38000000));
+    const v128_t subnormal = wasm_f32x4_sub(wasm_i32x4_add(em, wasm_i32x4_const_splat(0x38800000)),
+                                            wasm_f32x4_const_splat(0x1p-14f));
+    const v128_t infnan = wasm_v128_or(em, wasm_i32x4_const_splat(0x70000000));
+    v128_t magnitude = wasm_v128_bitselect(subnormal, normal, wasm_u32x4_lt(em, wasm_u32x4_const_splat(0x00800000)));
+    magnitude = wasm_v128_bitselect(infnan, magnitude, wasm_u32x4_ge(em, wasm_u32x4_const_splat(0x0f800000)));
+    return wasm_v128_or(magnitude, wasm_v128_and(hi, wasm_i32x4_const_splat((int32_t)0x80000000)));
+}
+
 // The f16 fields at p, p + stride, p + 2*stride, p + 3*stride (the same field of four consecutive
 // blocks) as four floats: one 16-bit lane load each into the high halves of zeroed lanes, then the
 // finite-only conversion. Block scales are finite in any sane file, and the exact conversion

@@ -727,7 +727,7 @@ static inline __attribute__((always_inline)) void gemm_q6x4_tokens(int nb, int n
                     }
                 }
             }
-            const v128_t dx = hs_simd128_f16hi_to_f32(wasm_i32x4_shl(wasm_u32x4_load16x4(b->d), 16)); // exact
+            const v128_t dx = hs_simd128_f16hi_to_f32_scales(wasm_i32x4_shl(wasm_u32x4_load16x4(b->d), 16)); // exact
             for (int t = 0; t < NT; t++) {
                 const v128_t d = wasm_f32x4_mul(dx, wasm_f32x4_splat(act[t][i].d)); // vec_dot's xd * yd
                 finite[t] = wasm_v128_and(finite[t], wasm_f32x4_lt(wasm_f32x4_abs(d), wasm_f32x4_const_splat(INFINITY)));

@@ -79,11 +79,16 @@ static uint32_t next_random(void) {
 
 static float random_float(void) { return (float)next_random() / 2147483648.0f - 1.0f; } // [-1, 1)
 
-// A plausible f16 block scale (finite, normal: no slow paths).
+// A plausible f16 block scale (finite, normal).
 static hs_f16 random_scale(void) { return hs_f32_to_f16(0.001f + 0.01f * fabsf(random_float())); }
 
+// A Q6_K super-block scale as files have it: the largest group scale / 127, for weights of a
+// trained model's size an f16 subnormal (1e-5 .. 5e-5), on which a kernel's f32 subnormal
+// operations would take x86's slow path: the bench measures that case.
+static hs_f16 random_q6_K_d(void) { return hs_f32_to_f16(1e-5f + 4e-5f * fabsf(random_float())); }
+
 // Random quants with sane scales: the kernels' speed does not depend on the values, as long as
-// floats stay finite and normal.
+// floats stay finite (and f16 scales are as files have them, see random_q6_K_d).
 static void fill_weights(hs_type t, uint8_t *w, size_t bytes) {
     if (t == HS_TYPE_F32 || t == HS_TYPE_F16 || t == HS_TYPE_BF16) {
         const size_t elems = bytes / (t == HS_TYPE_F32 ? 4 : 2);
@@ -116,7 +121,7 @@ static void fill_weights(hs_type t, uint8_t *w, size_t bytes) {
         for (size_t j = 2; t == HS_TYPE_Q8_0 && j < block; j++) if (w[b + j] == 0x80) w[b + j] = 0x81;
         for (int k = 0; k < 2; k++) {
             if (scale_at[k] == (size_t)-1) continue;
-            const hs_f16 s = random_scale();
+            const hs_f16 s = t == HS_TYPE_Q6_K ? random_q6_K_d() : random_scale();
             memcpy(w + b + scale_at[k], &s, 2);
         }
     }

@@ -820,18 +820,23 @@ static void test_dequantize_all_halves(void) {
     free(b);
 }
 
-// The kernels' scalar f16 decoders (block scales and tails) on every value: the reference's bits.
+// The kernels' scalar f16 decoders (block scales and tails) and the vector one for block scales,
+// on every value: the reference's bits.
 static void test_scalar_f16_all(void) {
 #ifdef __wasm_simd128__
-    int bad = 0, bad_branchless = 0;
+    int bad = 0, bad_branchless = 0, bad_scales = 0;
     for (uint32_t i = 0; i < 65536; i++) {
         const float want = hs_f16_to_f32((hs_f16)i);
         const float a = hs_simd128_f16_to_f32((hs_f16)i), b = hs_simd128_f16_to_f32_branchless((hs_f16)i);
         bad += memcmp(&a, &want, sizeof a) != 0;
         bad_branchless += memcmp(&b, &want, sizeof b) != 0;
+        float lanes[4];
+        wasm_v128_store(lanes, hs_simd128_f16hi_to_f32_scales(wasm_i32x4_splat((int32_t)(i << 16))));
+        for (int k = 0; k < 4; k++) bad_scales += memcmp(&lanes[k], &want, sizeof want) != 0;
     }
     CHECK(bad == 0, "hs_simd128_f16_to_f32: %d of 65536 values differ from hs_f16_to_f32", bad);
     CHECK(bad_branchless == 0, "hs_simd128_f16_to_f32_branchless: %d of 65536 values differ", bad_branchless);
+    CHECK(bad_scales == 0, "hs_simd128_f16hi_to_f32_scales: %d of 4 x 65536 lanes differ", bad_scales);
 #endif
 }
 
