@@ -62,7 +62,7 @@ uint64_t hs_context_scratch_bytes(const hs_model *m, int n_ctx, int n_batch, int
     uint64_t KV = (uint64_t)m->n_head_kv * m->head_dim, F = (uint64_t)m->n_ff;
     uint64_t floats = B * (E + E + Q + KV + KV + Q + F + F + (uint64_t)m->rope_dim) + (uint64_t)n_threads * hs_attention_scratch_floats(n_ctx) + m->n_vocab;
     return floats * sizeof(float) + (uint64_t)hs_matmul_qbuf_size(n_batch, (int)widest(m)) +
-           (uint64_t)n_threads * gemm_scratch_bytes(m, n_batch);
+           (uint64_t)n_threads * gemm_scratch_bytes(m, n_batch) + m->tok_embd.row_bytes;
 }
 
 bool hs_context_init(hs_context *c, const hs_model *m, hs_threadpool *pool, int n_ctx, int n_batch, bool kv_f16,
@@ -104,12 +104,13 @@ bool hs_context_init(hs_context *c, const hs_model *m, hs_threadpool *pool, int 
     c->rope = malloc(B * (size_t)m->rope_dim * sizeof(float));
     c->scores = malloc((size_t)n_threads * hs_attention_scratch_floats(n_ctx) * sizeof(float));
     c->logits = calloc((size_t)m->n_vocab, sizeof(float));
+    c->embd_row = malloc(m->tok_embd.row_bytes);
     c->mm.pool = pool;
     c->mm.qbuf_size = hs_matmul_qbuf_size(n_batch, (int)widest(m));
     c->mm.qbuf = malloc(c->mm.qbuf_size);
     c->scratch_bytes = scratch_total;
     if (!c->k_cache || !c->v_cache || !c->x || !c->xn || !c->q || !c->k || !c->v || !c->att || !c->gate || !c->up ||
-        !c->rope || !c->scores || !c->logits || !c->mm.qbuf) {
+        !c->rope || !c->scores || !c->logits || !c->embd_row || !c->mm.qbuf) {
         snprintf(err, err_size, "out of memory for the KV cache (%.1f MiB for %d positions) and scratch (%.1f MiB)",
                  2.0 * kv_half / 1048576.0, n_ctx, c->scratch_bytes / 1048576.0);
         hs_context_free(c);
@@ -120,7 +121,7 @@ bool hs_context_init(hs_context *c, const hs_model *m, hs_threadpool *pool, int 
 
 void hs_context_free(hs_context *c) {
     void *bufs[] = {c->k_cache, c->v_cache, c->x, c->xn, c->q, c->k, c->v, c->att, c->gate, c->up,
-                    c->rope, c->scores, c->logits, c->mm.qbuf};
+                    c->rope, c->scores, c->logits, c->embd_row, c->mm.qbuf};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) free(bufs[i]);
     memset(c, 0, sizeof *c);
 }
@@ -298,10 +299,16 @@ bool hs_forward(hs_context *c, const int32_t *tokens, int T, char *err, size_t e
         }
     }
     const int E = m->n_embd;
-    const hs_quant_traits *emb = hs_quant_traits_get(m->tok_embd.type);
+    const hs_tensor *te = &m->tok_embd;
+    const hs_quant_traits *emb = hs_quant_traits_get(te->type);
     for (int t = 0; t < T; t++) {
-        emb->dequantize_row((const uint8_t *)m->tok_embd.data + (size_t)tokens[t] * m->tok_embd.row_bytes,
-                            c->x + (size_t)t * E, E);
+        const uint8_t *row = (const uint8_t *)te->data + (size_t)tokens[t] * te->row_bytes;
+        if (te->rows4) { // the tied output's interleaved rows: this one read back out of its group
+            hs_rows4_row((const uint8_t *)te->data + (size_t)(tokens[t] & ~3) * te->row_bytes, te->row_bytes,
+                         tokens[t] & 3, te->type, c->embd_row);
+            row = c->embd_row;
+        }
+        emb->dequantize_row(row, c->x + (size_t)t * E, E);
         hs_rope_cache(c->rope + (size_t)t * m->rope_dim, m->rope_dim, (float)(c->n_past + t), m->rope_base,
                       m->rope_freq_scale, m->rope_freq_factors);
     }

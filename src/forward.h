@@ -26,6 +26,7 @@ typedef struct {
     float *rope;           // [n_batch][rope_dim] cos/sin pairs
     float *scores;         // [n_threads][hs_attention_scratch_floats(n_ctx)]: scores, then probabilities as F16
     float *logits;         // [n_vocab], for the last token of the last batch
+    uint8_t *embd_row;     // a token's embedding row read out of its interleaved group (tied output)
     hs_matmul_ctx mm;
     uint64_t scratch_bytes;
 } hs_context;

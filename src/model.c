@@ -238,7 +238,11 @@ static void prepare_weight(hs_tensor *t) {
 }
 
 void hs_model_prepare_weights(hs_model *m) {
-    if (!m->tied_output) prepare_weight(&m->output);
+    prepare_weight(&m->output);
+    if (m->tied_output) { // the same rows: the embedding lookup reads them back out of their groups
+        m->tok_embd.rows4 = m->output.rows4;
+        m->tok_embd.finite = m->output.finite;
+    }
     for (int il = 0; il < m->n_layer; il++) {
         hs_tensor *weights[HS_LAYER_MATMULS];
         hs_layer_matmuls(&m->layers[il], weights);

@@ -21,7 +21,7 @@ typedef struct {
     const char *name;
     // Rows interleaved in groups of four (hs_interleave_rows4: by block; Q4_0 and Q6_K further; F16 in pairs, finite
     // rows only), done at load for matmul weights whose type has a gemm_rows4 kernel; such a tensor is read only
-    // through that kernel.
+    // through that kernel (and hs_rows4_row: the token embeddings of a tied output).
     bool rows4;
     // Checked at load to hold no inf or NaN (hs_quant_traits.all_finite), for types whose
     // gemv_finite then skips looking for them on every call.
@@ -75,8 +75,9 @@ static inline void hs_layer_matmuls(hs_layer *L, hs_tensor *out[HS_LAYER_MATMULS
 // After a load, readies the matmul weights for their kernels: marks those found to hold no inf or
 // NaN (hs_tensor.finite) where the type has a gemv_finite to use it, and interleaves the rows of
 // those whose kernels read that layout faster (hs_tensor.rows4), in place in the loaded arena,
-// which is why the data pointers may be written here. The tied output (the token embeddings, also
-// read by row) stays as it is. No memory beyond a four-row scratch per tensor.
+// which is why the data pointers may be written here. A tied output is the token embeddings too,
+// whose lookup then reads a row back out of its group (hs_rows4_row). No memory beyond a four-row
+// scratch per tensor.
 void hs_model_prepare_weights(hs_model *m);
 
 #endif

@@ -100,14 +100,25 @@ static size_t f16_pairs_offset(size_t row_bytes, int r, size_t k) {
     return (size_t)(r & ~1) * row_bytes + (2 * k + (size_t)(r & 1)) * F16_RUN_BYTES;
 }
 
+static bool f16_pairs_fit(const void *data, int64_t rows, size_t row_bytes) {
+    return row_bytes % F16_RUN_BYTES == 0 && hs_quant_traits_get(HS_TYPE_F16)->all_finite(data, (size_t)rows * row_bytes);
+}
+
+// A group's four rows (at rows, one after the other) in pairs at group.
+static void f16_to_pairs(const uint8_t *rows, size_t row_bytes, uint8_t *group) {
+    for (int r = 0; r < 4; r++) {
+        for (size_t k = 0; k < row_bytes / F16_RUN_BYTES; k++) {
+            memcpy(group + f16_pairs_offset(row_bytes, r, k), rows + r * row_bytes + k * F16_RUN_BYTES, F16_RUN_BYTES);
+        }
+    }
+}
+
 // ---- any type ----
 
 bool hs_interleave_rows4(void *data, int64_t rows, size_t row_bytes, uint32_t type) {
     const size_t block_bytes = hs_type_get(type)->type_size;
     assert(rows % 4 == 0 && row_bytes % block_bytes == 0);
-    if (type == HS_TYPE_F16 && (row_bytes % F16_RUN_BYTES != 0 || !hs_quant_traits_get(type)->all_finite(data, (size_t)rows * row_bytes))) {
-        return false;
-    }
+    if (type == HS_TYPE_F16 && !f16_pairs_fit(data, rows, row_bytes)) return false;
     uint8_t *scratch = malloc(4 * row_bytes);
     if (!scratch) return false;
     const size_t blocks = row_bytes / block_bytes;
@@ -115,11 +126,7 @@ bool hs_interleave_rows4(void *data, int64_t rows, size_t row_bytes, uint32_t ty
         uint8_t *group = (uint8_t *)data + (size_t)g * row_bytes;
         memcpy(scratch, group, 4 * row_bytes);
         if (type == HS_TYPE_F16) {
-            for (int r = 0; r < 4; r++) {
-                for (size_t k = 0; k < row_bytes / F16_RUN_BYTES; k++) {
-                    memcpy(group + f16_pairs_offset(row_bytes, r, k), scratch + r * row_bytes + k * F16_RUN_BYTES, F16_RUN_BYTES);
-                }
-            }
+            f16_to_pairs(scratch, row_bytes, group);
             continue;
         }
         for (size_t b = 0; b < blocks; b++) {
@@ -146,7 +153,9 @@ void hs_rows4_row(const void *group, size_t row_bytes, int r, uint32_t type, voi
     const uint8_t *g = group;
     uint8_t *out = row;
     if (type == HS_TYPE_F16) {
-        for (size_t k = 0; k < row_bytes / F16_RUN_BYTES; k++) memcpy(out + k * F16_RUN_BYTES, g + f16_pairs_offset(row_bytes, r, k), F16_RUN_BYTES);
+        for (size_t k = 0; k < row_bytes / F16_RUN_BYTES; k++) {
+            memcpy(out + k * F16_RUN_BYTES, g + f16_pairs_offset(row_bytes, r, k), F16_RUN_BYTES);
+        }
         return;
     }
     for (size_t b = 0; b < row_bytes / block_bytes; b++) {

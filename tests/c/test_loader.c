@@ -1,6 +1,7 @@
 // The loader and the engine's error paths: a model fed in chunks of any size gives the same
 // logits as one read whole; split GGUF; every malformed model gives its own clear error and the
 // engine loads a good model right after; context overflow; the header-only estimate.
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -36,6 +37,8 @@ typedef struct {
     const char *retype_tensor; // its type becomes new_type (data sized to match, zero-filled)
     uint32_t new_type;
     uint64_t tensor_from, tensor_to; // write only tensors [from, to) (for shards); 0, 0 = all
+    const char *trim_tensor;   // keeps only its first trim_ne1 rows (data cut to match)
+    uint64_t trim_ne1;
 } edit;
 
 static void *read_model(const char *rel, size_t *size, gguf_ctx **g) {
@@ -91,6 +94,10 @@ static bool write_edited(const char *src_rel, const char *dst, const edit *ed) {
         uint64_t nbytes = t->size;
         bool replaced = false;
         if (ed->reshape_tensor && strcmp(name, ed->reshape_tensor) == 0) { ne[1] = ed->reshape_ne1; replaced = true; }
+        if (ed->trim_tensor && strcmp(name, ed->trim_tensor) == 0) {
+            ne[1] = ed->trim_ne1;
+            nbytes = hs_row_size(type, ne[0]) * ne[1];
+        }
         if (ed->retype_tensor && strcmp(name, ed->retype_tensor) == 0) { type = ed->new_type; replaced = true; }
         if (replaced) {
             nbytes = hs_row_size(type, ne[0]) * ne[1] * ne[2] * ne[3];
@@ -287,6 +294,39 @@ static void test_set_threads(void) {
     hearth_free(switched);
 }
 
+// A tied output whose rows the engine interleaves at load (vocab a multiple of 4; the shared tied
+// models have 1025 tokens, which it leaves as they are): the token embeddings, the same rows, are
+// then read back out of their groups. The model cut to 1024 tokens gives the first 1024 logits of
+// the whole one, whose rows stay plain (the output's kernels differ only in summation order).
+static void test_tied_interleaved(void) {
+    static const char *const types[] = {"Q4_0", "Q8_0", "Q6_K", "F16"};
+    const int32_t ids[] = {1, 7, 42, 300, 515, 1023, 998, 4, 250};
+    const int n = (int)(sizeof ids / sizeof ids[0]);
+    for (size_t k = 0; k < sizeof types / sizeof types[0]; k++) {
+        char src[128];
+        snprintf(src, sizeof src, "models/synthetic/synth-llama-bpe1k-tied-%s.gguf", types[k]);
+        const edit cut = {.vocab_tokens = 1024, .trim_tensor = "token_embd.weight", .trim_ne1 = 1024};
+        if (!write_edited(src, tmp_path("tied1024.gguf"), &cut)) continue;
+        hearth_engine *whole = hearth_create(NULL), *e = hearth_create(NULL);
+        const bool loaded = hearth_load_file(whole, shared_path(src), NULL, NULL) == 0 &&
+                            hearth_load_file(e, tmp_path("tied1024.gguf"), NULL, NULL) == 0;
+        CHECK(loaded, "%s: tied models did not load: %s / %s", types[k], hearth_last_error(whole), hearth_last_error(e));
+        if (loaded && hearth_n_vocab(e) == 1024 && hearth_eval(whole, ids, n) == 0 && hearth_eval(e, ids, n) == 0) {
+            const float *want = hearth_logits(whole), *got = hearth_logits(e);
+            double most = 0, worst = 0;
+            for (int i = 0; i < 1024; i++) {
+                most = fmax(most, fabs(want[i]));
+                worst = fmax(worst, fabs((double)got[i] - want[i]));
+            }
+            CHECK(worst <= 1e-4 * most, "%s: tied output cut to 1024 rows: logits off by %g (largest %g)", types[k], worst, most);
+        } else {
+            CHECK(false, "%s: tied 1024-token model: %d tokens, %s", types[k], hearth_n_vocab(e), hearth_last_error(e));
+        }
+        hearth_free(e);
+        hearth_free(whole);
+    }
+}
+
 static void test_estimate(void) {
     size_t size;
     uint8_t *data = (uint8_t *)read_file(shared_path(STORIES), &size);
@@ -317,6 +357,7 @@ int main(void) {
     test_context_overflow();
     test_set_threads();
     test_estimate();
+    test_tied_interleaved();
     snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
     if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", tmpdir);
     return test_finish();

@@ -631,57 +631,63 @@ static void test_gemm(void) {
 // keeps the converted activation on the heap. Bit for bit as on short rows (gemm_rows4: the
 // reference; the F16 and k-quant gemv: their vec_dot), also with an infinite activation scale
 // (F16: element) past the precomputed range. F16 on plain rows with a tail, and on rows in pairs.
-static void test_long_rows(void) {
+static void check_long_rows(hs_type t, int n) {
     enum { ROWS = 8 };
-    for (size_t ti = 0; ti < NTYPES; ti++) for (int variant = 0; variant < 2; variant++) {
-        const hs_type t = TYPES[ti];
-        const hs_quant_traits *fast = hs_quant_traits_get(t), *ref = hs_quant_traits_ref(t);
-        // F16 twice: a tail of 19 on plain rows (gemv), then whole runs, which interleave (gemm_rows4)
-        if (variant == 1 && t != HS_TYPE_F16) continue;
-        const int n = t != HS_TYPE_F16 ? 16384 + 2 * (int)hs_type_get(t)->block_size : variant ? 16384 + 48 : 16384 + 19;
-        bool rows4 = fast->gemm_rows4 != NULL && (t != HS_TYPE_F16 || n % 16 == 0);
-        if (!rows4 && !fast->gemv) continue;
-        const hs_type vt = ref->vec_dot_type;
-        const size_t x_row = hs_row_size(t, (uint64_t)n), y_row = hs_row_size(vt, (uint64_t)n);
-        uint8_t *x = malloc(ROWS * x_row), *x4 = malloc(ROWS * x_row), *y = malloc(y_row);
-        float *xf = malloc((size_t)n * sizeof(float));
-        uint64_t st = 4242 + (uint64_t)t;
+    const hs_quant_traits *fast = hs_quant_traits_get(t), *ref = hs_quant_traits_ref(t);
+    bool rows4 = fast->gemm_rows4 != NULL && (t != HS_TYPE_F16 || n % 16 == 0);
+    if (!rows4 && !fast->gemv) return;
+    const hs_type vt = ref->vec_dot_type;
+    const size_t x_row = hs_row_size(t, (uint64_t)n), y_row = hs_row_size(vt, (uint64_t)n);
+    uint8_t *x = malloc(ROWS * x_row), *x4 = malloc(ROWS * x_row), *y = malloc(y_row);
+    float *xf = malloc((size_t)n * sizeof(float));
+    uint64_t st = 4242 + (uint64_t)t;
+    for (int r = 0; r < ROWS; r++) {
+        fill_floats(xf, n, r % 2 ? DIST_WIDE : DIST_UNIFORM, &st);
+        ref->quantize_row(xf, x + (size_t)r * x_row, n);
+    }
+    if (rows4) rows4 = interleave_rows(x4, x, x_row, x_row, ROWS, t);
+    fill_floats(xf, n, DIST_OUTLIER, &st);
+    hs_quant_traits_ref(vt)->quantize_activation(xf, y, n);
+    for (int special = 0; special < 2; special++) {
+        if (special) { // the last activation block's scale (F16: an element near the end) infinite
+            const uint16_t inf = 0x7c00;
+            const float inf32 = INFINITY; // Q8_K's d is an f32
+            if (t == HS_TYPE_F16) memcpy(y + y_row - 8, &inf, 2);
+            else if (vt == HS_TYPE_Q8_K) memcpy(y + y_row - hs_type_get(vt)->type_size, &inf32, 4);
+            else memcpy(y + y_row - hs_type_get(vt)->type_size, &inf, 2);
+        }
+        float got[ROWS + 1];
+        got[ROWS] = -777.0f;
+        if (rows4) fast->gemm_rows4(n, ROWS, 1, x4, x_row, y, y_row, got, ROWS);
+        else fast->gemv(n, ROWS, 1, x, x_row, y, y_row, got, 1);
         for (int r = 0; r < ROWS; r++) {
-            fill_floats(xf, n, r % 2 ? DIST_WIDE : DIST_UNIFORM, &st);
-            ref->quantize_row(xf, x + (size_t)r * x_row, n);
+            float want;
+            if (rows4 && !gemm_is_vec_dot(t)) ref->vec_dot(n, &want, x + (size_t)r * x_row, y);
+            else fast->vec_dot(n, &want, x + (size_t)r * x_row, y);
+            gemm_checks++;
+            CHECK(f32_bits(got[r]) == f32_bits(want) || (isnan(got[r]) && isnan(want)),
+                  "%s %s, n=%d (special %d) row %d: %.9g, want exactly %.9g", hs_type_get(t)->name,
+                  rows4 ? "gemm_rows4" : "gemv", n, special, r, got[r], want);
+            if (special) CHECK(!isfinite(got[r]), "%s n=%d row %d: finite with an infinite activation",
+                               hs_type_get(t)->name, n, r);
         }
-        if (rows4) rows4 = interleave_rows(x4, x, x_row, x_row, ROWS, t);
-        fill_floats(xf, n, DIST_OUTLIER, &st);
-        hs_quant_traits_ref(vt)->quantize_activation(xf, y, n);
-        for (int special = 0; special < 2; special++) {
-            if (special) { // the last activation block's scale (F16: an element near the end) infinite
-                const uint16_t inf = 0x7c00;
-                const float inf32 = INFINITY; // Q8_K's d is an f32
-                if (t == HS_TYPE_F16) memcpy(y + y_row - 8, &inf, 2);
-                else if (vt == HS_TYPE_Q8_K) memcpy(y + y_row - hs_type_get(vt)->type_size, &inf32, 4);
-                else memcpy(y + y_row - hs_type_get(vt)->type_size, &inf, 2);
-            }
-            float got[ROWS + 1];
-            got[ROWS] = -777.0f;
-            if (rows4) fast->gemm_rows4(n, ROWS, 1, x4, x_row, y, y_row, got, ROWS);
-            else fast->gemv(n, ROWS, 1, x, x_row, y, y_row, got, 1);
-            for (int r = 0; r < ROWS; r++) {
-                float want;
-                if (rows4 && !gemm_is_vec_dot(t)) ref->vec_dot(n, &want, x + (size_t)r * x_row, y);
-                else fast->vec_dot(n, &want, x + (size_t)r * x_row, y);
-                gemm_checks++;
-                CHECK(f32_bits(got[r]) == f32_bits(want) || (isnan(got[r]) && isnan(want)),
-                      "%s %s, n=%d (special %d) row %d: %.9g, want exactly %.9g", hs_type_get(t)->name,
-                      rows4 ? "gemm_rows4" : "gemv", n, special, r, got[r], want);
-                if (special) CHECK(!isfinite(got[r]), "%s n=%d row %d: finite with an infinite activation",
-                                   hs_type_get(t)->name, n, r);
-            }
-            CHECK(got[ROWS] == -777.0f, "%s long-row decode wrote past row %d", hs_type_get(t)->name, ROWS);
+        CHECK(got[ROWS] == -777.0f, "%s long-row decode wrote past row %d", hs_type_get(t)->name, ROWS);
+    }
+    free(x);
+    free(x4);
+    free(y);
+    free(xf);
+}
+
+static void test_long_rows(void) {
+    for (size_t ti = 0; ti < NTYPES; ti++) {
+        const hs_type t = TYPES[ti];
+        if (t != HS_TYPE_F16) {
+            check_long_rows(t, 16384 + 2 * (int)hs_type_get(t)->block_size);
+            continue;
         }
-        free(x);
-        free(x4);
-        free(y);
-        free(xf);
+        check_long_rows(t, 16384 + 19); // a tail: plain rows (gemv)
+        check_long_rows(t, 16384 + 48); // whole runs, interleaved in pairs (gemm_rows4)
     }
 }
 
