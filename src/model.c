@@ -227,22 +227,23 @@ void hs_model_free(hs_model *m) {
     m->layers = NULL;
 }
 
-// One matmul weight: marked finite where its type's gemv_finite can use that, and interleaved
-// where the gemm_rows4 kernels read it faster (see hs_tensor.rows4).
+// One matmul weight: interleaved where the gemm_rows4 kernels read it faster (see hs_tensor.rows4),
+// else marked finite where its type's gemv_finite can use that (interleaved rows never reach a
+// gemv, and F16's interleave has already looked at every value: no second pass over them).
 static void prepare_weight(hs_tensor *t) {
     const hs_quant_traits *q = hs_quant_traits_get(t->type);
-    if (t->data && q && q->gemv_finite && q->all_finite) t->finite = q->all_finite(t->data, (size_t)t->ne[1] * t->row_bytes);
-    if (!t->data || t->rows4 || !q || !q->gemm_rows4 || t->ne[1] % 4 != 0) return;
-    void *data = (void *)(uintptr_t)t->data; // the loader's arena, which it allocated writable
-    t->rows4 = hs_interleave_rows4(data, t->ne[1], t->row_bytes, t->type);
+    if (!t->data || !q) return;
+    if (!t->rows4 && q->gemm_rows4 && t->ne[1] % 4 == 0) {
+        void *data = (void *)(uintptr_t)t->data; // the loader's arena, which it allocated writable
+        t->rows4 = hs_interleave_rows4(data, t->ne[1], t->row_bytes, t->type);
+    }
+    if (!t->rows4 && q->gemv_finite && q->all_finite) t->finite = q->all_finite(t->data, (size_t)t->ne[1] * t->row_bytes);
 }
 
 void hs_model_prepare_weights(hs_model *m) {
     prepare_weight(&m->output);
-    if (m->tied_output) { // the same rows: the embedding lookup reads them back out of their groups
-        m->tok_embd.rows4 = m->output.rows4;
-        m->tok_embd.finite = m->output.finite;
-    }
+    // the same rows: the embedding lookup reads them back out of their groups
+    if (m->tied_output) m->tok_embd.rows4 = m->output.rows4;
     for (int il = 0; il < m->n_layer; il++) {
         hs_tensor *weights[HS_LAYER_MATMULS];
         hs_layer_matmuls(&m->layers[il], weights);

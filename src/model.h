@@ -23,7 +23,7 @@ typedef struct {
     // rows only), done at load for matmul weights whose type has a gemm_rows4 kernel; such a tensor is read only
     // through that kernel (and hs_rows4_row: the token embeddings of a tied output).
     bool rows4;
-    // Checked at load to hold no inf or NaN (hs_quant_traits.all_finite), for types whose
+    // Plain rows checked at load to hold no inf or NaN (hs_quant_traits.all_finite), for types whose
     // gemv_finite then skips looking for them on every call.
     bool finite;
 } hs_tensor;
@@ -72,10 +72,10 @@ static inline void hs_layer_matmuls(hs_layer *L, hs_tensor *out[HS_LAYER_MATMULS
     for (int i = 0; i < HS_LAYER_MATMULS; i++) out[i] = ws[i];
 }
 
-// After a load, readies the matmul weights for their kernels: marks those found to hold no inf or
-// NaN (hs_tensor.finite) where the type has a gemv_finite to use it, and interleaves the rows of
-// those whose kernels read that layout faster (hs_tensor.rows4), in place in the loaded arena,
-// which is why the data pointers may be written here. A tied output is the token embeddings too,
+// After a load, readies the matmul weights for their kernels: interleaves the rows of those whose
+// kernels read that layout faster (hs_tensor.rows4), in place in the loaded arena (which is why
+// the data pointers may be written here), and marks the others found to hold no inf or NaN
+// (hs_tensor.finite) where the type has a gemv_finite to use it. A tied output is the token embeddings too,
 // whose lookup then reads a row back out of its group (hs_rows4_row). No memory beyond a four-row
 // scratch per tensor.
 void hs_model_prepare_weights(hs_model *m);

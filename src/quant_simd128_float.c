@@ -271,6 +271,43 @@ static inline __attribute__((always_inline)) void convert_activations(int n, int
     }
 }
 
+// The gemm on plain rows, or (pairs, F16) on rows interleaved in pairs (see gemv_f16).
+static inline __attribute__((always_inline)) void gemm_half(int n, int nr, int nt, const void *vx, size_t x_row,
+                                                            const void *vy, size_t y_row, float *s, size_t s_stride,
+                                                            const bool pairs, const bool bf16) {
+    const uint8_t *x = vx, *y = vy;
+    v128_t *acts = n % 16 == 0 ? hs_simd128_scratch((size_t)hs_gemm_f16_scratch_bytes_simd128(n, nt)) : NULL;
+    if (!acts) {
+        // rows with an 8- or 1-element tail (vec_dot's own order is simplest kept by vec_dot), or
+        // no memory for the converted activations
+        for (int t = 0; t < nt; t++) {
+            const uint8_t *yt = y + (size_t)t * y_row;
+            float *st = &s[(size_t)t * s_stride];
+            for (int r = 0; r < nr; r++) {
+                if (pairs) st[r] = hs_simd128_rows4_row_dot(hs_vec_dot_f16_simd128, n, x, x_row, r, HS_TYPE_F16, yt);
+                else if (bf16) hs_vec_dot_bf16_simd128(n, &st[r], x + (size_t)r * x_row, yt);
+                else hs_vec_dot_f16_simd128(n, &st[r], x + (size_t)r * x_row, yt);
+            }
+        }
+        return;
+    }
+    bool bad[ACT_TOKENS];
+    for (int g0 = 0; g0 < nt; g0 += ACT_TOKENS) {
+        const int gn = nt - g0 < ACT_TOKENS ? nt - g0 : ACT_TOKENS;
+        const uint8_t *yg = y + (size_t)g0 * y_row;
+        float *sg = s + (size_t)g0 * s_stride;
+        convert_activations(n, gn, yg, y_row, acts, bad, bf16);
+        for (int r0 = 0; r0 < nr; r0 += GEMM_ROWS) { // GEMM_ROWS a multiple of 4: tiles start at a group
+            const int rn = nr - r0 < GEMM_ROWS ? nr - r0 : GEMM_ROWS;
+            for (int t0 = 0; t0 < gn; t0 += GEMM_TOKENS) {
+                const int tn = gn - t0 < GEMM_TOKENS ? gn - t0 : GEMM_TOKENS;
+                gemm_tile(n, rn, tn, x + (size_t)r0 * x_row, x_row, acts + (size_t)t0 * CHUNK_VECTORS, gn, bad + t0,
+                          yg + (size_t)t0 * y_row, y_row, sg + (size_t)t0 * s_stride + (size_t)r0, s_stride, pairs, bf16);
+            }
+        }
+    }
+}
+
 // ---- F16 mat-vec (decode) ----
 //
 // One token: vec_dot per row converts the activation again for every row, half its work. Here it
@@ -354,8 +391,7 @@ static inline __attribute__((always_inline)) void gemv_f16(int n, int nr, int nt
                                                            const void *vy, size_t y_row, float *s, size_t s_stride,
                                                            const bool check_weights, const bool pairs) {
     if (nt != 1) { // not a mat-vec: the gemm, whose results are the same
-        if (pairs) hs_gemm_rows4_f16_f16_simd128(n, nr, nt, vx, x_row, vy, y_row, s, s_stride);
-        else hs_gemm_f16_f16_simd128(n, nr, nt, vx, x_row, vy, y_row, s, s_stride);
+        gemm_half(n, nr, nt, vx, x_row, vy, y_row, s, s_stride, pairs, false);
         return;
     }
     const uint8_t *x = vx;
@@ -427,42 +463,6 @@ uint64_t hs_gemm_f16_scratch_bytes_simd128(int n, int nt) {
     return chunks * most * CHUNK_VECTORS * sizeof(v128_t);
 }
 
-// pairs (F16): see gemv_f16.
-static inline __attribute__((always_inline)) void gemm_half(int n, int nr, int nt, const void *vx, size_t x_row,
-                                                            const void *vy, size_t y_row, float *s, size_t s_stride,
-                                                            const bool pairs, const bool bf16) {
-    const uint8_t *x = vx, *y = vy;
-    v128_t *acts = n % 16 == 0 ? hs_simd128_scratch((size_t)hs_gemm_f16_scratch_bytes_simd128(n, nt)) : NULL;
-    if (!acts) {
-        // rows with an 8- or 1-element tail (vec_dot's own order is simplest kept by vec_dot), or
-        // no memory for the converted activations
-        for (int t = 0; t < nt; t++) {
-            const uint8_t *yt = y + (size_t)t * y_row;
-            float *st = &s[(size_t)t * s_stride];
-            for (int r = 0; r < nr; r++) {
-                if (pairs) st[r] = hs_simd128_rows4_row_dot(hs_vec_dot_f16_simd128, n, x, x_row, r, HS_TYPE_F16, yt);
-                else if (bf16) hs_vec_dot_bf16_simd128(n, &st[r], x + (size_t)r * x_row, yt);
-                else hs_vec_dot_f16_simd128(n, &st[r], x + (size_t)r * x_row, yt);
-            }
-        }
-        return;
-    }
-    bool bad[ACT_TOKENS];
-    for (int g0 = 0; g0 < nt; g0 += ACT_TOKENS) {
-        const int gn = nt - g0 < ACT_TOKENS ? nt - g0 : ACT_TOKENS;
-        const uint8_t *yg = y + (size_t)g0 * y_row;
-        float *sg = s + (size_t)g0 * s_stride;
-        convert_activations(n, gn, yg, y_row, acts, bad, bf16);
-        for (int r0 = 0; r0 < nr; r0 += GEMM_ROWS) { // GEMM_ROWS a multiple of 4: tiles start at a group
-            const int rn = nr - r0 < GEMM_ROWS ? nr - r0 : GEMM_ROWS;
-            for (int t0 = 0; t0 < gn; t0 += GEMM_TOKENS) {
-                const int tn = gn - t0 < GEMM_TOKENS ? gn - t0 : GEMM_TOKENS;
-                gemm_tile(n, rn, tn, x + (size_t)r0 * x_row, x_row, acts + (size_t)t0 * CHUNK_VECTORS, gn, bad + t0,
-                          yg + (size_t)t0 * y_row, y_row, sg + (size_t)t0 * s_stride + (size_t)r0, s_stride, pairs, bf16);
-            }
-        }
-    }
-}
 
 void hs_gemm_f16_f16_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y, size_t y_row, float *s,
                              size_t s_stride) {
@@ -478,8 +478,7 @@ void hs_gemm_bf16_bf16_simd128(int n, int nr, int nt, const void *x, size_t x_ro
 // mat-vec for one token.
 void hs_gemm_rows4_f16_f16_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y, size_t y_row,
                                    float *s, size_t s_stride) {
-    if (nt == 1) gemv_f16(n, nr, nt, x, x_row, y, y_row, s, s_stride, false, true);
-    else gemm_half(n, nr, nt, x, x_row, y, y_row, s, s_stride, true, false);
+    gemv_f16(n, nr, nt, x, x_row, y, y_row, s, s_stride, false, true);
 }
 
 // One f32 -> f16 conversion per lane, bit for bit hs_f32_to_f16 (round to nearest even, overflow
