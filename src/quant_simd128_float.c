@@ -129,19 +129,20 @@ void hs_vec_dot_f16_simd128(int n, float *s, const void *vx, const void *vy) {
 #define GEMM_CHUNK 128 // a multiple of 16; 32 tokens' chunks then fill 16 KiB of L1
 
 // 16 F16s (or BF16s) at p as four f32x4 in vec_dot's lane split: even 0..7, odd 0..7, even 8..15,
-// odd 8..15; F16's exponent probe taken into *probe. F16 weights and activations come out scaled
+// odd 8..15; with check, F16's exponent probe taken into *probe. F16 weights and activations come out scaled
 // as the mat-vec's (below): weights by 2^-112 (the shifted bits, no multiply: a tenth of the
 // gemm's time went to the conversion, and its multiplies take the multiply-add's ports),
 // activations, converted once per call, by 2^112; their products are the unscaled ones exactly.
 static inline __attribute__((always_inline)) void half16_to_split_f32(const uint16_t *p, v128_t *out, v128_t *probe,
-                                                                       const bool activation, const bool bf16) {
+                                                                       const bool check, const bool activation,
+                                                                       const bool bf16) {
     const v128_t a = wasm_v128_load(p), b = wasm_v128_load(p + 8);
     if (bf16) { // a BF16 in the high half of a lane is already that float
         out[0] = even_halves_high(a), out[1] = odd_halves_high(a);
         out[2] = even_halves_high(b), out[3] = odd_halves_high(b);
         return;
     }
-    *probe = wasm_u16x8_max(*probe, wasm_u16x8_max(exponent_probe(a), exponent_probe(b)));
+    if (check) *probe = wasm_u16x8_max(*probe, wasm_u16x8_max(exponent_probe(a), exponent_probe(b)));
     if (activation) { // x * 2^112 stays finite, as |x| <= 65504 (an inf or NaN is rerun)
         f16x8_to_split_f32(a, &out[0], &out[1]);
         f16x8_to_split_f32(b, &out[2], &out[3]);
@@ -234,7 +235,9 @@ static inline __attribute__((always_inline)) void gemm_tile(int n, int nr, int n
             const int rows = nr - r < 2 ? 1 : 2;
             for (int i = 0; i < rows; i++) {
                 for (int j = 0; j < blocks; j++) {
-                    half16_to_split_f32(row_run(x, x_row, r + i, c / 16 + j, pairs), &w[i][4 * j], &x_probe[r + i], false, bf16);
+                    // paired rows hold no inf or NaN (hs_interleave_rows4 checks): no probe
+                    half16_to_split_f32(row_run(x, x_row, r + i, c / 16 + j, pairs), &w[i][4 * j], &x_probe[r + i],
+                                        !pairs, false, bf16);
                 }
             }
             int t = 0;
@@ -274,7 +277,7 @@ static inline __attribute__((always_inline)) void convert_activations(int n, int
         v128_t probe = wasm_i16x8_const_splat(0);
         for (int j = 0; j < n / 16; j++) {
             v128_t *dst = acts + ((size_t)(j / (GEMM_CHUNK / 16)) * nt + t) * CHUNK_VECTORS + 4 * (j % (GEMM_CHUNK / 16));
-            half16_to_split_f32(yt + 16 * j, dst, &probe, true, bf16);
+            half16_to_split_f32(yt + 16 * j, dst, &probe, true, true, bf16);
         }
         bad[t] = probe_hit(probe);
     }
