@@ -254,7 +254,7 @@ float hs_simd128_rows4_row_dot(hs_vec_dot_fn dot, int n, const uint8_t *x, size_
 // this (alternating pairs; README, (dd)). Not for nested use.
 void *hs_simd128_scratch(size_t bytes);
 
-// ---- reading ahead (decode) ----
+// ---- reading ahead (decode; the F16 and BF16 gemm read their next tile the same way) ----
 //
 // Decode streams the weights from DRAM, which the hardware prefetchers follow only within a 4 KiB
 // page, and WebAssembly has no prefetch instruction. So the F16 decode kernel loads a byte
