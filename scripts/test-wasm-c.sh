@@ -5,7 +5,8 @@
 #   relaxed (-msimd128 -mrelaxed-simd, patched by wasm/patch-relaxed-simd.mjs): the tests of the
 #   kernels and of the engine's results against llama.cpp's. Node 20 runs relaxed SIMD behind a
 #   flag, and only its optimising compiler gets the i8 dot product right, hence --no-liftoff;
-#   pthreads (-msimd128 -pthread, as the threaded browser build): the thread pool's test.
+#   pthreads (-msimd128 -pthread, as the threaded browser build): the thread pool's test and the
+#   matmul's (rows handed out on demand need two threads).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export SHARED_DIR="${SHARED_DIR:-$(cd .. && pwd)/shared}"
@@ -49,5 +50,6 @@ run_suite simd128 "" "" "" "${all_tests[@]}"
 run_suite relaxed "-mrelaxed-simd" "" "--experimental-wasm-relaxed-simd --no-liftoff" \
     tests/c/test_quant_simd.c tests/c/test_vec.c tests/c/test_reference.c
 # Workers come from a pool of 4 started with the program (the test asks for up to 4 threads).
-run_suite pthreads "-pthread" "-sPTHREAD_POOL_SIZE=4 -Wno-pthreads-mem-growth" "" tests/c/test_threadpool.c
+run_suite pthreads "-pthread" "-sPTHREAD_POOL_SIZE=4 -Wno-pthreads-mem-growth" "" tests/c/test_threadpool.c \
+    tests/c/test_matmul.c
 exit $status

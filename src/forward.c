@@ -33,11 +33,34 @@ static size_t widest(const hs_model *m) {
     return w;
 }
 
-// What weight w's gemm needs in scratch for one call of n_batch tokens.
+// What weight w's gemm needs in scratch for one call of n_batch tokens: nothing when it reads
+// activations the matmul prepared (its own conversion then runs only for shapes it does not
+// prepare, rows with a tail, which need no scratch).
 static uint64_t weight_gemm_scratch(const hs_tensor *w, int n_batch) {
     const hs_quant_traits *q = hs_quant_traits_get(w->type);
     if (w->ne[0] <= 0 || !q->gemm_scratch_bytes) return 0; // ne: set from the header, before any data
+    if (q->prep_bytes && n_batch > 1) return 0;
     return q->gemm_scratch_bytes((int)w->ne[0], n_batch);
+}
+
+// The matmul's prepared activations for a batch (see hs_matmul_ctx.prep): the most any weight needs.
+static uint64_t weight_prep_bytes(const hs_tensor *w, int n_batch) {
+    const hs_quant_traits *q = hs_quant_traits_get(w->type);
+    if (w->ne[0] <= 0 || n_batch < 2 || !q->prep_bytes) return 0;
+    return q->prep_bytes((int)w->ne[0], n_batch);
+}
+
+static uint64_t prep_bytes(const hs_model *m, int n_batch) {
+    uint64_t most = weight_prep_bytes(&m->output, n_batch);
+    for (int il = 0; il < m->n_layer; il++) {
+        hs_tensor *ws[HS_LAYER_MATMULS];
+        hs_layer_matmuls(&m->layers[il], ws);
+        for (int i = 0; i < HS_LAYER_MATMULS; i++) {
+            const uint64_t bytes = weight_prep_bytes(ws[i], n_batch);
+            if (bytes > most) most = bytes;
+        }
+    }
+    return most;
 }
 
 // The most any matmul weight's gemm needs for one call of a full batch (F16's converted
@@ -62,7 +85,7 @@ uint64_t hs_context_scratch_bytes(const hs_model *m, int n_ctx, int n_batch, int
     uint64_t KV = (uint64_t)m->n_head_kv * m->head_dim, F = (uint64_t)m->n_ff;
     uint64_t floats = B * (E + E + Q + KV + KV + Q + F + F + (uint64_t)m->rope_dim) + (uint64_t)n_threads * hs_attention_scratch_floats(n_ctx) + m->n_vocab;
     return floats * sizeof(float) + (uint64_t)hs_matmul_qbuf_size(n_batch, (int)widest(m)) +
-           (uint64_t)n_threads * gemm_scratch_bytes(m, n_batch) + m->tok_embd.row_bytes;
+           (uint64_t)n_threads * gemm_scratch_bytes(m, n_batch) + prep_bytes(m, n_batch) + m->tok_embd.row_bytes;
 }
 
 bool hs_context_init(hs_context *c, const hs_model *m, hs_threadpool *pool, int n_ctx, int n_batch, bool kv_f16,
@@ -108,9 +131,11 @@ bool hs_context_init(hs_context *c, const hs_model *m, hs_threadpool *pool, int 
     c->mm.pool = pool;
     c->mm.qbuf_size = hs_matmul_qbuf_size(n_batch, (int)widest(m));
     c->mm.qbuf = malloc(c->mm.qbuf_size);
+    c->mm.prep_size = (size_t)prep_bytes(m, n_batch);
+    c->mm.prep = c->mm.prep_size ? aligned_alloc(16, (c->mm.prep_size + 15) & ~(size_t)15) : NULL;
     c->scratch_bytes = scratch_total;
     if (!c->k_cache || !c->v_cache || !c->x || !c->xn || !c->q || !c->k || !c->v || !c->att || !c->gate || !c->up ||
-        !c->rope || !c->scores || !c->logits || !c->embd_row || !c->mm.qbuf) {
+        !c->rope || !c->scores || !c->logits || !c->embd_row || !c->mm.qbuf || (c->mm.prep_size && !c->mm.prep)) {
         snprintf(err, err_size, "out of memory for the KV cache (%.1f MiB for %d positions) and scratch (%.1f MiB)",
                  2.0 * kv_half / 1048576.0, n_ctx, c->scratch_bytes / 1048576.0);
         hs_context_free(c);
@@ -121,7 +146,7 @@ bool hs_context_init(hs_context *c, const hs_model *m, hs_threadpool *pool, int 
 
 void hs_context_free(hs_context *c) {
     void *bufs[] = {c->k_cache, c->v_cache, c->x, c->xn, c->q, c->k, c->v, c->att, c->gate, c->up,
-                    c->rope, c->scores, c->logits, c->embd_row, c->mm.qbuf};
+                    c->rope, c->scores, c->logits, c->embd_row, c->mm.qbuf, c->mm.prep};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) free(bufs[i]);
     memset(c, 0, sizeof *c);
 }

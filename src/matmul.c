@@ -1,6 +1,7 @@
 #include "matmul.h"
 
 #include <assert.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "quant.h"
@@ -9,6 +10,9 @@
 // Weight rows per tile: small enough that a tile of a 4096-wide Q4_0 matrix (~36 KiB) stays in
 // L1/L2 while it is multiplied with every token of the batch.
 #define TILE_ROWS 16
+// Rows per chunk when the rows are handed out on demand (prepared activations, several threads):
+// a multiple of 4 (interleaved groups) and of the F16 gemm's 16-row tiles.
+#define CHUNK_ROWS 64
 
 size_t hs_matmul_qbuf_size(int T, int K) {
     // Weights of one call may need up to MAX_WEIGHTS different encodings of X (F16, BF16, Q8_0,
@@ -29,6 +33,17 @@ typedef struct {
     int n_act;
     int weight_act[MAX_WEIGHTS]; // which activation copy each weight uses
     int64_t total_rows;
+    // At most one activation copy (prep_act, else -1) is also prepared in its gemm's own form
+    // (hs_quant_traits.prep_token) into prep; weights that read it use their gemm_prep.
+    int prep_act;
+    const hs_quant_traits *prep_traits;
+    void *prep;
+    hs_gemm_prep_fn gemm_prep[MAX_WEIGHTS]; // NULL: the weight does not read prep
+    // Rows handed out in chunks of CHUNK_ROWS on demand (see hs_matmul_multi): chunk i of the
+    // job's chunks goes to the thread that takes next_chunk == i.
+    bool on_demand;
+    int64_t chunks;
+    atomic_llong next_chunk;
 } matmul_job;
 
 static void quantize_task(void *arg, int ith, int nth) {
@@ -39,13 +54,65 @@ static void quantize_task(void *arg, int ith, int nth) {
         int64_t begin, end;
         hs_split_range(job->T, ith, nth, &begin, &end);
         for (int64_t t = begin; t < end; t++) {
-            q->quantize_activation(job->x + t * job->K, (uint8_t *)job->act[a] + t * job->act_row[a], job->K);
+            uint8_t *row = (uint8_t *)job->act[a] + t * job->act_row[a];
+            q->quantize_activation(job->x + t * job->K, row, job->K);
+            if (a == job->prep_act) job->prep_traits->prep_token(job->K, job->T, (int)t, row, job->prep);
         }
     }
 }
 
+// Rows [lo, hi) of weight i against every token.
+static void weight_rows(const matmul_job *job, int i, int64_t lo, int64_t hi) {
+    const hs_tensor *w = job->ws[i];
+    const int64_t rows = w->ne[1];
+    const hs_quant_traits *q = job->traits[i];
+    const int a = job->weight_act[i];
+    const uint8_t *act = job->act[a];
+    const size_t act_row = job->act_row[a];
+    float *y = job->ys[i];
+    if (job->gemm_prep[i]) {
+        job->gemm_prep[i](job->K, (int)(hi - lo), job->T, (const uint8_t *)w->data + (size_t)lo * w->row_bytes,
+                          w->row_bytes, act, act_row, job->prep, y + lo, (size_t)rows);
+        return;
+    }
+    const hs_vec_dot_fn vec_dot = q->vec_dot;
+    // Interleaved weights are read only by their gemm, one token included; otherwise the gemm
+    // serves prefill, and decode goes to the type's gemv where it has one, else vec_dot.
+    const hs_gemm_fn gemm = w->rows4 ? q->gemm_rows4 : job->T > 1 ? q->gemm : w->finite ? q->gemv_finite : q->gemv;
+    // One token has no tokens to share a tile with: its kernel gets the thread's whole range,
+    // along which it streams (and F16 reads ahead, see quant_simd128.h); so does a gemm that tiles itself.
+    const int64_t tile = gemm && (job->T == 1 || q->gemm_whole_range) ? hi - lo : TILE_ROWS;
+    for (int64_t r0 = lo; r0 < hi; r0 += tile) {
+        const int64_t r1 = r0 + tile < hi ? r0 + tile : hi;
+        if (gemm) {
+            gemm(job->K, (int)(r1 - r0), job->T, (const uint8_t *)w->data + (size_t)r0 * w->row_bytes, w->row_bytes,
+                 act, act_row, y + r0, (size_t)rows);
+            continue;
+        }
+        for (int t = 0; t < job->T; t++) {
+            const uint8_t *xt = act + (size_t)t * act_row;
+            float *yt = y + (size_t)t * rows;
+            for (int64_t r = r0; r < r1; r++) {
+                vec_dot(job->K, &yt[r], (const uint8_t *)w->data + (size_t)r * w->row_bytes, xt);
+            }
+        }
+    }
+}
+
+static int64_t weight_chunks(const hs_tensor *w) { return (w->ne[1] + CHUNK_ROWS - 1) / CHUNK_ROWS; }
+
 static void dot_task(void *arg, int ith, int nth) {
     matmul_job *job = arg;
+    if (job->on_demand) {
+        for (;;) {
+            int64_t c = atomic_fetch_add_explicit(&job->next_chunk, 1, memory_order_relaxed);
+            if (c >= job->chunks) return;
+            int i = 0;
+            while (c >= weight_chunks(job->ws[i])) c -= weight_chunks(job->ws[i++]);
+            const int64_t rows = job->ws[i]->ne[1], lo = c * CHUNK_ROWS;
+            weight_rows(job, i, lo, lo + CHUNK_ROWS < rows ? lo + CHUNK_ROWS : rows);
+        }
+    }
     // The rows of all weights form one range [0, total_rows), split evenly across threads.
     int64_t begin, end;
     hs_split_range(job->total_rows, ith, nth, &begin, &end);
@@ -61,40 +128,13 @@ static void dot_task(void *arg, int ith, int nth) {
             lo &= ~(int64_t)3;
             hi &= ~(int64_t)3;
         }
-        if (lo >= hi) continue;
-        const hs_quant_traits *q = job->traits[i];
-        const hs_vec_dot_fn vec_dot = q->vec_dot;
-        const int a = job->weight_act[i];
-        const uint8_t *act = job->act[a];
-        const size_t act_row = job->act_row[a];
-        float *y = job->ys[i];
-        // Interleaved weights are read only by their gemm, one token included; otherwise the gemm
-        // serves prefill, and decode goes to the type's gemv where it has one, else vec_dot.
-        const hs_gemm_fn gemm = w->rows4 ? q->gemm_rows4 : job->T > 1 ? q->gemm : w->finite ? q->gemv_finite : q->gemv;
-        // One token has no tokens to share a tile with: its kernel gets the thread's whole range,
-        // along which it streams (and F16 reads ahead, see quant_simd128.h); so does a gemm that tiles itself.
-        const int64_t tile = gemm && (job->T == 1 || q->gemm_whole_range) ? hi - lo : TILE_ROWS;
-        for (int64_t r0 = lo; r0 < hi; r0 += tile) {
-            const int64_t r1 = r0 + tile < hi ? r0 + tile : hi;
-            if (gemm) {
-                gemm(job->K, (int)(r1 - r0), job->T, (const uint8_t *)w->data + (size_t)r0 * w->row_bytes, w->row_bytes,
-                     act, act_row, y + r0, (size_t)rows);
-                continue;
-            }
-            for (int t = 0; t < job->T; t++) {
-                const uint8_t *xt = act + (size_t)t * act_row;
-                float *yt = y + (size_t)t * rows;
-                for (int64_t r = r0; r < r1; r++) {
-                    vec_dot(job->K, &yt[r], (const uint8_t *)w->data + (size_t)r * w->row_bytes, xt);
-                }
-            }
-        }
+        if (lo < hi) weight_rows(job, i, lo, hi);
     }
 }
 
 void hs_matmul_multi(hs_matmul_ctx *ctx, const float *x, int T, int K, const hs_tensor *const *ws, float *const *ys, int n) {
     assert(n >= 1 && n <= MAX_WEIGHTS);
-    matmul_job job = {.x = x, .T = T, .K = K, .n = n, .ws = ws, .ys = ys};
+    matmul_job job = {.x = x, .T = T, .K = K, .n = n, .ws = ws, .ys = ys, .prep_act = -1};
     size_t used = 0;
     for (int i = 0; i < n; i++) {
         assert(ws[i]->ne[0] == K);
@@ -118,6 +158,31 @@ void hs_matmul_multi(hs_matmul_ctx *ctx, const float *x, int T, int K, const hs_
         job.weight_act[i] = a;
         job.total_rows += ws[i]->ne[1];
     }
+    // Prefill: the first activation copy whose weights' gemm can read it prepared, if ctx->prep
+    // holds it, is prepared along with its quantization (once, the tokens shared out over the
+    // threads). When every weight reads prepared activations, its rows no longer cost a
+    // conversion per gemm call, and they are handed out on demand in chunks of CHUNK_ROWS: a
+    // thread that runs slower (a VM's vCPUs do, for seconds at a time) takes fewer chunks instead
+    // of keeping the other waiting at the end (10-13 % of a 2-thread prefill was such idle time).
+    for (int i = 0; T > 1 && ctx->prep && i < n; i++) {
+        const hs_quant_traits *q = job.traits[i];
+        const hs_gemm_prep_fn gemm_prep = ws[i]->rows4 ? q->gemm_rows4_prep : q->gemm_prep;
+        if (!gemm_prep || !q->prep_token || !q->prep_bytes) continue;
+        const uint64_t bytes = q->prep_bytes(K, T);
+        if (bytes == 0 || bytes > ctx->prep_size) continue;
+        if (job.prep_act < 0) {
+            job.prep_act = job.weight_act[i];
+            job.prep_traits = q;
+            job.prep = ctx->prep;
+        }
+        if (job.weight_act[i] == job.prep_act && q->prep_token == job.prep_traits->prep_token) job.gemm_prep[i] = gemm_prep;
+    }
+    job.on_demand = hs_threadpool_size(ctx->pool) > 1;
+    for (int i = 0; i < n; i++) {
+        job.on_demand &= job.gemm_prep[i] != NULL;
+        job.chunks += weight_chunks(ws[i]);
+    }
+    atomic_init(&job.next_chunk, 0);
     bool needs_quantize = false;
     for (int a = 0; a < job.n_act; a++) needs_quantize |= job.act_type[a] != HS_TYPE_F32;
     if (needs_quantize) {

@@ -14,6 +14,11 @@ typedef struct {
     hs_threadpool *pool;
     void *qbuf;        // quantized activations
     size_t qbuf_size;
+    // Activations prepared in a gemm's own form (hs_quant_traits.prep_bytes), or NULL: weights
+    // whose type offers it (F16, BF16 in WebAssembly) then read them, and with several threads
+    // their rows are handed out on demand in small chunks. Zero-initialised contexts go without.
+    void *prep;
+    size_t prep_size;
 } hs_matmul_ctx;
 
 // Bytes of quantized activations needed for T rows of K features, for any weight type.

@@ -34,6 +34,10 @@ typedef void (*hs_vec_dot_fn)(int n, float *s, const void *x, const void *y);
 // for several tokens instead of once per token.
 typedef void (*hs_gemm_fn)(int n, int nr, int nt, const void *x, size_t x_row, const void *y, size_t y_row,
                            float *s, size_t s_stride);
+// The gemm on activations the matmul has prepared in the kernel's own form (prep, made by the
+// type's prep_token for all nt tokens); y, y_row still the vec_dot_type rows they came from.
+typedef void (*hs_gemm_prep_fn)(int n, int nr, int nt, const void *x, size_t x_row, const void *y, size_t y_row,
+                                const void *prep, float *s, size_t s_stride);
 
 typedef struct {
     hs_type type;
@@ -64,6 +68,17 @@ typedef struct {
     // The same on rows interleaved by hs_interleave_rows4 (x at the first row of a group, x_row
     // still one row's bytes; nr a multiple of 4), any nt including 1. NULL: not worth it.
     hs_gemm_fn gemm_rows4;
+    // Optional (F16 and BF16 in WebAssembly): the activations converted to the gemm's own form
+    // once per matmul rather than by every gemm call, so that the matmul can hand rows out in
+    // small chunks to whichever thread is free (a call per chunk) without converting them again
+    // for each. prep_bytes: bytes for nt tokens of n elements (0: not for this shape);
+    // prep_token: token t of nt from its vec_dot_type row y into prep (tokens independent, so
+    // threads may share them out); gemm_prep / gemm_rows4_prep: gemm / gemm_rows4 (nt > 1) reading
+    // prep, with the same results. NULL: not offered.
+    uint64_t (*prep_bytes)(int n, int nt);
+    void (*prep_token)(int n, int nt, int t, const void *y, void *prep);
+    hs_gemm_prep_fn gemm_prep;
+    hs_gemm_prep_fn gemm_rows4_prep;
 } hs_quant_traits;
 
 // Rewrites rows of a type (a multiple of 4 of them) so that each group of four holds, block by

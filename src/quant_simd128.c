@@ -58,6 +58,10 @@ void hs_quant_simd128_override(hs_quant_traits table[HS_TYPE_COUNT]) {
     table[HS_TYPE_F16].gemm_whole_range = true;
     table[HS_TYPE_F16].gemm_scratch_bytes = hs_gemm_f16_scratch_bytes_simd128;
     table[HS_TYPE_F16].gemm_rows4 = hs_gemm_rows4_f16_f16_simd128;
+    table[HS_TYPE_F16].prep_bytes = hs_gemm_f16_prep_bytes_simd128;
+    table[HS_TYPE_F16].prep_token = hs_prep_token_f16_simd128;
+    table[HS_TYPE_F16].gemm_prep = hs_gemm_prep_f16_f16_simd128;
+    table[HS_TYPE_F16].gemm_rows4_prep = hs_gemm_rows4_prep_f16_f16_simd128;
     table[HS_TYPE_F16].gemv = hs_gemv_f16_f16_simd128;
     table[HS_TYPE_F16].gemv_finite = hs_gemv_f16_f16_finite_simd128;
     table[HS_TYPE_F16].all_finite = hs_f16_all_finite_simd128;
@@ -69,6 +73,9 @@ void hs_quant_simd128_override(hs_quant_traits table[HS_TYPE_COUNT]) {
     table[HS_TYPE_BF16].gemm = hs_gemm_bf16_bf16_simd128; // decode stays vec_dot, one row at a time
     table[HS_TYPE_BF16].gemm_whole_range = true;
     table[HS_TYPE_BF16].gemm_scratch_bytes = hs_gemm_f16_scratch_bytes_simd128;
+    table[HS_TYPE_BF16].prep_bytes = hs_gemm_f16_prep_bytes_simd128;
+    table[HS_TYPE_BF16].prep_token = hs_prep_token_bf16_simd128;
+    table[HS_TYPE_BF16].gemm_prep = hs_gemm_prep_bf16_bf16_simd128;
     table[HS_TYPE_BF16].quantize_row = hs_quantize_row_bf16_simd128;
     table[HS_TYPE_BF16].quantize_activation = hs_quantize_row_bf16_simd128;
     table[HS_TYPE_BF16].dequantize_row = hs_dequantize_row_bf16_simd128;

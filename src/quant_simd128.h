@@ -31,6 +31,16 @@ uint64_t hs_gemm_f16_scratch_bytes_simd128(int n, int nt);
 void hs_gemm_rows4_f16_f16_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y, size_t y_row,
                                    float *s, size_t s_stride);
 uint64_t hs_gemm_rows4_q4_0_scratch_bytes_simd128(int n, int nt);
+// F16 / BF16 activations converted once per matmul (hs_quant_traits.prep_*) and the gemms on them.
+uint64_t hs_gemm_f16_prep_bytes_simd128(int n, int nt);
+void hs_prep_token_f16_simd128(int n, int nt, int t, const void *y, void *prep);
+void hs_prep_token_bf16_simd128(int n, int nt, int t, const void *y, void *prep);
+void hs_gemm_prep_f16_f16_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y, size_t y_row,
+                                  const void *prep, float *s, size_t s_stride);
+void hs_gemm_rows4_prep_f16_f16_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y,
+                                        size_t y_row, const void *prep, float *s, size_t s_stride);
+void hs_gemm_prep_bf16_bf16_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y, size_t y_row,
+                                    const void *prep, float *s, size_t s_stride);
 // The same for one token (nt 1), two rows at a time: the matmul's decode path for F16.
 void hs_gemv_f16_f16_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y, size_t y_row, float *s,
                              size_t s_stride);

@@ -313,6 +313,32 @@ static inline __attribute__((always_inline)) void convert_activations(int n, int
     }
 }
 
+// Rows [0, nr) against a group of gn <= ACT_TOKENS tokens whose activations were converted
+// (acts, bad: see convert_activations; y the group's first token, for the rare rerun).
+static inline __attribute__((always_inline)) void gemm_group(int n, int nr, int gn, const uint8_t *x, size_t x_row,
+                                                             const v128_t *acts, const bool *bad, const uint8_t *y,
+                                                             size_t y_row, float *s, size_t s_stride, const bool pairs,
+                                                             const bool bf16) {
+    for (int r0 = 0; r0 < nr; r0 += GEMM_ROWS) { // GEMM_ROWS a multiple of 4: tiles start at a group
+        const int rn = nr - r0 < GEMM_ROWS ? nr - r0 : GEMM_ROWS;
+        for (int t0 = 0; t0 < gn; t0 += GEMM_TOKENS) {
+            const int tn = gn - t0 < GEMM_TOKENS ? gn - t0 : GEMM_TOKENS;
+            // While a tile's first tokens are multiplied, the next tile's rows are read ahead
+            // (quant_simd128.h), one line per 2x4 block: its chunks come row by row, a stride the
+            // prefetchers follow badly, and the weights come from DRAM (kernel bench, 65536 x 768
+            // pp64: 17.7-18.1 Gelem/s without, 18.9-19.3 with; two tiles ahead no better).
+            const uint8_t *ahead = NULL, *ahead_end = NULL;
+            if (t0 == 0 && r0 + rn < nr) {
+                ahead = x + (size_t)(r0 + rn) * x_row;
+                ahead_end = x + (size_t)(nr - r0 - rn < GEMM_ROWS ? nr : r0 + rn + GEMM_ROWS) * x_row;
+            }
+            gemm_tile(n, rn, tn, x + (size_t)r0 * x_row, x_row, acts + (size_t)t0 * CHUNK_VECTORS, gn, bad + t0,
+                      y + (size_t)t0 * y_row, y_row, s + (size_t)t0 * s_stride + (size_t)r0, s_stride, ahead, ahead_end,
+                      pairs, bf16);
+        }
+    }
+}
+
 // The gemm on plain rows, or (pairs, F16) on rows interleaved in pairs (see gemv_f16).
 static inline __attribute__((always_inline)) void gemm_half(int n, int nr, int nt, const void *vx, size_t x_row,
                                                             const void *vy, size_t y_row, float *s, size_t s_stride,
@@ -337,26 +363,69 @@ static inline __attribute__((always_inline)) void gemm_half(int n, int nr, int n
     for (int g0 = 0; g0 < nt; g0 += ACT_TOKENS) {
         const int gn = nt - g0 < ACT_TOKENS ? nt - g0 : ACT_TOKENS;
         const uint8_t *yg = y + (size_t)g0 * y_row;
-        float *sg = s + (size_t)g0 * s_stride;
         convert_activations(n, gn, yg, y_row, acts, bad, bf16);
-        for (int r0 = 0; r0 < nr; r0 += GEMM_ROWS) { // GEMM_ROWS a multiple of 4: tiles start at a group
-            const int rn = nr - r0 < GEMM_ROWS ? nr - r0 : GEMM_ROWS;
-            for (int t0 = 0; t0 < gn; t0 += GEMM_TOKENS) {
-                const int tn = gn - t0 < GEMM_TOKENS ? gn - t0 : GEMM_TOKENS;
-                // While a tile's first tokens are multiplied, the next tile's rows are read ahead
-                // (quant_simd128.h), one line per 2x4 block: its chunks come row by row, a stride the
-                // prefetchers follow badly, and the weights come from DRAM (kernel bench, 65536 x 768
-                // pp64: 17.7-18.1 Gelem/s without, 18.9-19.3 with; two tiles ahead no better).
-                const uint8_t *ahead = NULL, *ahead_end = NULL;
-                if (t0 == 0 && r0 + rn < nr) {
-                    ahead = x + (size_t)(r0 + rn) * x_row;
-                    ahead_end = x + (size_t)(nr - r0 - rn < GEMM_ROWS ? nr : r0 + rn + GEMM_ROWS) * x_row;
-                }
-                gemm_tile(n, rn, tn, x + (size_t)r0 * x_row, x_row, acts + (size_t)t0 * CHUNK_VECTORS, gn, bad + t0,
-                          yg + (size_t)t0 * y_row, y_row, sg + (size_t)t0 * s_stride + (size_t)r0, s_stride, ahead, ahead_end, pairs, bf16);
-            }
-        }
+        gemm_group(n, nr, gn, x, x_row, acts, bad, yg, y_row, s + (size_t)g0 * s_stride, s_stride, pairs, bf16);
     }
+}
+
+// ---- the activations converted once per matmul ----
+//
+// The matmul may convert the tokens once for all its gemm calls (hs_quant_traits.prep_token) and
+// then hand the rows out in chunks to whichever thread is free: converting per call would cost
+// each small call the whole batch's conversion again. The layout is convert_activations' for
+// each group of ACT_TOKENS tokens, the groups one after the other, then a bool per token (an inf
+// or NaN in it). Only rows of whole 16-element runs (prep_bytes 0 otherwise).
+static size_t prep_chunks(int n) { return ((size_t)n + GEMM_CHUNK - 1) / GEMM_CHUNK; }
+
+uint64_t hs_gemm_f16_prep_bytes_simd128(int n, int nt) {
+    if (n <= 0 || n % 16 != 0 || nt <= 0) return 0;
+    return (uint64_t)prep_chunks(n) * CHUNK_VECTORS * sizeof(v128_t) * (uint64_t)nt + (uint64_t)nt;
+}
+
+static inline __attribute__((always_inline)) void prep_token(int n, int nt, int t, const void *y, void *prep,
+                                                             const bool bf16) {
+    const int g0 = t - t % ACT_TOKENS, gn = nt - g0 < ACT_TOKENS ? nt - g0 : ACT_TOKENS;
+    v128_t *acts = (v128_t *)prep + (size_t)g0 * prep_chunks(n) * CHUNK_VECTORS;
+    bool *bad = (bool *)((v128_t *)prep + (size_t)nt * prep_chunks(n) * CHUNK_VECTORS);
+    const uint16_t *yt = y;
+    v128_t probe = wasm_i16x8_const_splat(0);
+    for (int j = 0; j < n / 16; j++) {
+        v128_t *dst = acts + ((size_t)(j / (GEMM_CHUNK / 16)) * gn + (t - g0)) * CHUNK_VECTORS + 4 * (j % (GEMM_CHUNK / 16));
+        half16_to_split_f32(yt + 16 * j, dst, &probe, true, true, bf16);
+    }
+    bad[t] = probe_hit(probe);
+}
+
+void hs_prep_token_f16_simd128(int n, int nt, int t, const void *y, void *prep) { prep_token(n, nt, t, y, prep, false); }
+void hs_prep_token_bf16_simd128(int n, int nt, int t, const void *y, void *prep) { prep_token(n, nt, t, y, prep, true); }
+
+static inline __attribute__((always_inline)) void gemm_half_prep(int n, int nr, int nt, const void *vx, size_t x_row,
+                                                                 const void *vy, size_t y_row, const void *prep,
+                                                                 float *s, size_t s_stride, const bool pairs,
+                                                                 const bool bf16) {
+    const uint8_t *y = vy;
+    const bool *bad = (const bool *)((const v128_t *)prep + (size_t)nt * prep_chunks(n) * CHUNK_VECTORS);
+    for (int g0 = 0; g0 < nt; g0 += ACT_TOKENS) {
+        const int gn = nt - g0 < ACT_TOKENS ? nt - g0 : ACT_TOKENS;
+        const v128_t *acts = (const v128_t *)prep + (size_t)g0 * prep_chunks(n) * CHUNK_VECTORS;
+        gemm_group(n, nr, gn, vx, x_row, acts, bad + g0, y + (size_t)g0 * y_row, y_row, s + (size_t)g0 * s_stride,
+                   s_stride, pairs, bf16);
+    }
+}
+
+void hs_gemm_prep_f16_f16_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y, size_t y_row,
+                                  const void *prep, float *s, size_t s_stride) {
+    gemm_half_prep(n, nr, nt, x, x_row, y, y_row, prep, s, s_stride, false, false);
+}
+
+void hs_gemm_rows4_prep_f16_f16_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y,
+                                        size_t y_row, const void *prep, float *s, size_t s_stride) {
+    gemm_half_prep(n, nr, nt, x, x_row, y, y_row, prep, s, s_stride, true, false);
+}
+
+void hs_gemm_prep_bf16_bf16_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y, size_t y_row,
+                                    const void *prep, float *s, size_t s_stride) {
+    gemm_half_prep(n, nr, nt, x, x_row, y, y_row, prep, s, s_stride, false, true);
 }
 
 // ---- F16 mat-vec (decode) ----

@@ -242,12 +242,19 @@ static void matmul_step(const void *p) {
 static double time_matmul(int threads, const hs_tensor *w, const float *x, int tokens, float *y) {
     hs_matmul_ctx ctx = {.pool = hs_threadpool_create(threads), .qbuf_size = hs_matmul_qbuf_size(tokens, COLS)};
     ctx.qbuf = malloc(ctx.qbuf_size);
+    // prepared activations as the engine's context holds them (-DBENCH_NO_PREP: without, to compare)
+    const hs_quant_traits *q = hs_quant_traits_get(w->type);
+#ifndef BENCH_NO_PREP
+    ctx.prep_size = q->prep_bytes && tokens > 1 ? (size_t)q->prep_bytes(COLS, tokens) : 0;
+#endif
+    ctx.prep = ctx.prep_size ? aligned_alloc(16, (ctx.prep_size + 15) & ~(size_t)15) : NULL;
     double best = -1.0;
-    if (ctx.pool && ctx.qbuf) {
+    if (ctx.pool && ctx.qbuf && (ctx.prep || !ctx.prep_size)) {
         const matmul_run m = {&ctx, x, tokens, w, y};
         best = time_best(matmul_step, &m, 3);
     }
     free(ctx.qbuf);
+    free(ctx.prep);
     if (ctx.pool) hs_threadpool_free(ctx.pool);
     return best;
 }

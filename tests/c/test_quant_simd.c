@@ -481,6 +481,38 @@ static void check_decode(const hs_quant_traits *fast, hs_gemm_fn kernel, const c
     CHECK(got[nr] == -777.0f, "%s %s wrote past row %d", hs_type_get(fast->type)->name, name, nr);
 }
 
+// The gemm on activations prepared once per matmul (hs_quant_traits.prep_*): the tokens prepared
+// in reverse order (the matmul shares them out over threads), results bit for bit `want`, the
+// gemm's on the same rows (checked against vec_dot above).
+static int prep_checks;
+static void check_prep(const hs_quant_traits *fast, hs_gemm_prep_fn gemm_prep, const char *name, int n, int nr, int nt,
+                       const uint8_t *x, size_t x_row, const uint8_t *y, size_t y_row, const float *want,
+                       size_t s_stride, int special) {
+    const uint64_t bytes = fast->prep_bytes(n, nt);
+    if (bytes == 0) {
+        CHECK(n % 16 != 0, "%s prep_bytes(%d, %d) 0 for whole runs", hs_type_get(fast->type)->name, n, nt);
+        return;
+    }
+    void *prep = aligned_alloc(16, (size_t)(bytes + 15) & ~(size_t)15);
+    memset(prep, 0xa5, (size_t)bytes); // nothing read unwritten: a stale copy would show
+    for (int k = nt - 1; k >= 0; k--) fast->prep_token(n, nt, k, y + (size_t)k * y_row, prep);
+    float *out = malloc((size_t)nt * s_stride * sizeof(float));
+    for (size_t i = 0; i < (size_t)nt * s_stride; i++) out[i] = -777.0f;
+    gemm_prep(n, nr, nt, x, x_row, y, y_row, prep, out, s_stride);
+    for (int k = 0; k < nt; k++) {
+        for (int r = 0; r < nr; r++) {
+            const float got = out[(size_t)k * s_stride + (size_t)r], w = want[(size_t)k * s_stride + (size_t)r];
+            prep_checks++;
+            CHECK(f32_bits(got) == f32_bits(w) || (isnan(got) && isnan(w)),
+                  "%s %s %dx%d (n=%d, special %d) row %d token %d: %.9g, the gemm's %.9g", hs_type_get(fast->type)->name,
+                  name, nr, nt, n, special, r, k, got, w);
+        }
+        if (s_stride > (size_t)nr) CHECK(out[(size_t)k * s_stride + (size_t)nr] == -777.0f, "%s %s wrote past row %d", hs_type_get(fast->type)->name, name, nr);
+    }
+    free(out);
+    free(prep);
+}
+
 static void test_gemm(void) {
     // {7, 19}, {3, 35}, {2, 70}: more tokens than a gemm tile takes (F16: 32) and than it converts
     // at a time (F16: 64)
@@ -587,6 +619,8 @@ static void test_gemm(void) {
                         CHECK(out[(size_t)k * s_stride + (size_t)nr] == -777.0f, "%s gemm wrote past row %d",
                               hs_type_get(t)->name, nr);
                     }
+                    if (fast->gemm_prep && nt > 1)
+                        check_prep(fast, fast->gemm_prep, "gemm_prep", n, nr, nt, x, x_row, y, y_row, out, s_stride, special);
                     // the decode path (one token): vec_dot bit for bit, row by row
                     if (fast->gemv && nt == 1) check_decode(fast, fast->gemv, "gemv", n, nr, special, x, x_row, y, y_row);
                     // the decode path for rows the load-time check finds free of inf / NaN (row 2
@@ -615,6 +649,9 @@ static void test_gemm(void) {
                                   hs_type_get(t)->name, nr, nt, n, special, r, k, got, want);
                         }
                     }
+                    if (fast->gemm_rows4_prep && nt > 1)
+                        check_prep(fast, fast->gemm_rows4_prep, "gemm_rows4_prep", n, nr, nt, x4, row_bytes, y, y_row, out,
+                                   (size_t)nr, special);
                 }
             }
             free(x_saved), free(y_saved);
@@ -797,6 +834,8 @@ static void test_simd_installed(void) {
         if (t == HS_TYPE_Q6_K) CHECK(fast->gemm_rows4 != NULL, "Q6_K: no SIMD gemm_rows4");
 #endif
         if (t == HS_TYPE_F16) CHECK(fast->gemm_rows4 != NULL, "F16: no SIMD gemm_rows4");
+        if (t == HS_TYPE_F16 || t == HS_TYPE_BF16) CHECK(fast->gemm_prep != NULL, "%s: no gemm_prep", hs_type_get(t)->name);
+        if (t == HS_TYPE_F16) CHECK(fast->gemm_rows4_prep != NULL, "F16: no gemm_rows4_prep");
         const bool activation = t == HS_TYPE_Q8_0 || t == HS_TYPE_Q8_1 || t == HS_TYPE_Q8_K || t == HS_TYPE_F16 ||
                                 t == HS_TYPE_BF16;
         if (activation) {
@@ -858,7 +897,10 @@ int main(void) {
     test_special_scales();
     test_gemm();
     test_long_rows();
-    printf("vec_dot: %d exact checks, %d within tolerance; gemm: %d checks\n", exact_dot_checks, tolerance_dot_checks,
-           gemm_checks);
+#ifdef __wasm_simd128__
+    CHECK(prep_checks > 0, "no gemm_prep was checked");
+#endif
+    printf("vec_dot: %d exact checks, %d within tolerance; gemm: %d checks, %d on prepared activations\n",
+           exact_dot_checks, tolerance_dot_checks, gemm_checks, prep_checks);
     return test_finish();
 }
