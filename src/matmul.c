@@ -177,9 +177,11 @@ void hs_matmul_multi(hs_matmul_ctx *ctx, const float *x, int T, int K, const hs_
         }
         if (job.weight_act[i] == job.prep_act && q->prep_token == job.prep_traits->prep_token) job.gemm_prep[i] = gemm_prep;
     }
-    job.on_demand = hs_threadpool_size(ctx->pool) > 1;
+    // Likewise, with no preparation needed, for weights whose gemm prepares nothing per call.
+    job.on_demand = T > 1 && hs_threadpool_size(ctx->pool) > 1;
     for (int i = 0; i < n; i++) {
-        job.on_demand &= job.gemm_prep[i] != NULL;
+        const hs_quant_traits *q = job.traits[i];
+        job.on_demand &= job.gemm_prep[i] != NULL || (q->gemm_calls_cheap && (ws[i]->rows4 ? q->gemm_rows4 : q->gemm));
         job.chunks += weight_chunks(ws[i]);
     }
     atomic_init(&job.next_chunk, 0);

@@ -79,6 +79,9 @@ typedef struct {
     void (*prep_token)(int n, int nt, int t, const void *y, void *prep);
     hs_gemm_prep_fn gemm_prep;
     hs_gemm_prep_fn gemm_rows4_prep;
+    // The gemm and gemm_rows4 prepare nothing per call (each call costs its rows' work alone), so
+    // the matmul may hand their rows out on demand in small chunks too (see gemm_prep).
+    bool gemm_calls_cheap;
 } hs_quant_traits;
 
 // Rewrites rows of a type (a multiple of 4 of them) so that each group of four holds, block by

@@ -101,6 +101,9 @@ void hs_quant_simd128_override(hs_quant_traits table[HS_TYPE_COUNT]) {
     table[HS_TYPE_Q8_0].gemm = hs_gemm_q8_0_q8_0_simd128;
     table[HS_TYPE_IQ4_NL].gemm = hs_gemm_iq4_nl_q8_0_simd128;
     table[HS_TYPE_Q4_0].gemm_rows4 = hs_gemm_rows4_q4_0_q8_0_simd128;
+#ifdef __wasm_relaxed_simd__
+    if (hs_simd128_q4_0_dots_i16()) table[HS_TYPE_Q4_0].gemm_rows4 = hs_gemm_rows4_q4_0_q8_0_i16_simd128;
+#endif
     table[HS_TYPE_Q4_0].gemm_scratch_bytes = hs_gemm_rows4_q4_0_scratch_bytes_simd128;
     table[HS_TYPE_Q4_1].gemm_rows4 = hs_gemm_rows4_q4_1_q8_1_simd128;
     table[HS_TYPE_Q5_0].gemm_rows4 = hs_gemm_rows4_q5_0_q8_0_simd128;
@@ -112,6 +115,9 @@ void hs_quant_simd128_override(hs_quant_traits table[HS_TYPE_COUNT]) {
     table[HS_TYPE_Q4_0].gemm_whole_range = table[HS_TYPE_Q4_1].gemm_whole_range = true;
     table[HS_TYPE_Q5_0].gemm_whole_range = table[HS_TYPE_Q5_1].gemm_whole_range = true;
     table[HS_TYPE_Q8_0].gemm_whole_range = table[HS_TYPE_IQ4_NL].gemm_whole_range = true;
+    // Q8_0's and IQ4_NL's gemms (gemm_blocks) prepare nothing per call; the 4- and 5-bit formats'
+    // rows4 gemm does
+    table[HS_TYPE_Q8_0].gemm_calls_cheap = table[HS_TYPE_IQ4_NL].gemm_calls_cheap = true;
 
     table[HS_TYPE_Q2_K].vec_dot = hs_vec_dot_q2_K_q8_K_simd128;
     table[HS_TYPE_Q3_K].vec_dot = hs_vec_dot_q3_K_q8_K_simd128;
@@ -128,12 +134,15 @@ void hs_quant_simd128_override(hs_quant_traits table[HS_TYPE_COUNT]) {
     table[HS_TYPE_Q4_K].gemv = hs_gemv_q4_K_q8_K_simd128;
     table[HS_TYPE_Q5_K].gemv = hs_gemv_q5_K_q8_K_simd128;
     table[HS_TYPE_Q6_K].gemv = hs_gemv_q6_K_q8_K_simd128;
+    // the k-quants' gemms take 16 rows a call (TILE_ROWS) and prepare nothing for them
+    for (int t = HS_TYPE_Q2_K; t <= HS_TYPE_Q6_K; t++) table[t].gemm_calls_cheap = true;
 #ifdef __wasm_relaxed_simd__
     // Q6_K on its own interleaved layout (block_q6_Kx4), one token included; it tiles the rows
     // itself. Its dots need the relaxed i32 dot: without it the plain layout's kernels are faster.
     table[HS_TYPE_Q6_K].gemm_rows4 = hs_gemm_rows4_q6_K_q8_K_simd128;
     table[HS_TYPE_Q6_K].gemm_scratch_bytes = hs_gemm_rows4_q6_K_scratch_bytes_simd128;
     table[HS_TYPE_Q6_K].gemm_whole_range = true;
+    table[HS_TYPE_Q6_K].gemm_calls_cheap = false; // its rows4 gemm works out the tokens' q6_act per call
 #endif
 }
 

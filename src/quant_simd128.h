@@ -31,6 +31,13 @@ uint64_t hs_gemm_f16_scratch_bytes_simd128(int n, int nt);
 void hs_gemm_rows4_f16_f16_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y, size_t y_row,
                                    float *s, size_t s_stride);
 uint64_t hs_gemm_rows4_q4_0_scratch_bytes_simd128(int n, int nt);
+#ifdef __wasm_relaxed_simd__
+// The same by i16 pair sums (quant_simd128_legacy.c), and whether it is the faster here: timed
+// once, on the first call of the table (about 10 ms).
+void hs_gemm_rows4_q4_0_q8_0_i16_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y,
+                                        size_t y_row, float *s, size_t s_stride);
+bool hs_simd128_q4_0_dots_i16(void);
+#endif
 // F16 / BF16 activations converted once per matmul (hs_quant_traits.prep_*) and the gemms on them.
 uint64_t hs_gemm_f16_prep_bytes_simd128(int n, int nt);
 void hs_prep_token_f16_simd128(int n, int nt, int t, const void *y, void *prep);

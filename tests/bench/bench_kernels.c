@@ -43,6 +43,9 @@
 #ifdef BENCH_THREADS
 #include "matmul.h"
 #endif
+#ifdef __wasm_simd128__
+#include "quant_simd128.h"
+#endif
 
 #ifndef ROWS
 #define ROWS 4096
@@ -307,6 +310,10 @@ int main(int argc, char **argv) {
     const char *target = "native";
 #endif
     printf("%d x %d mat-vec, one thread, %s; ref = scalar reference table, fast = table in use\n", ROWS, COLS, target);
+#ifdef __wasm_relaxed_simd__
+    printf("Q4_0 dots: %s (timed once when the table was built)\n",
+           hs_quant_traits_get(HS_TYPE_Q4_0)->gemm_rows4 == hs_gemm_rows4_q4_0_q8_0_i16_simd128 ? "i16 pair sums" : "i32 dot");
+#endif
     printf("%-7s %8s | %8s %8s | %8s %8s | %7s | %9s %9s | %10s\n", "type", "MiB", "ref GB/s", "Gelem/s", "fast GB/s",
            "Gelem/s", "speedup", "act ref", "act fast", "pp Gelem/s");
     float *x = malloc(COLS * sizeof(float));

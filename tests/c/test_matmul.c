@@ -2,7 +2,7 @@
 // two, with and without activations prepared in the gemm's own form (hs_matmul_ctx.prep; F16 and
 // BF16 in WebAssembly builds), whose rows then go out on demand in chunks. Shapes cross the
 // chunks (64 rows) and the F16 gemm's token groups (64 tokens); weights of several types share
-// one call; F16 rows interleaved in pairs (rows4) as the loader leaves them; an inf activation.
+// one call; Q8_0, IQ4_NL and k-quant weights, whose gemms also take rows on demand; F16 rows interleaved in pairs (rows4) as the loader leaves them; an inf activation.
 // Natively the table has no prepared form: the same checks then cover the plain paths. The
 // on-demand path needs two threads: the pthreads flavour of the wasm suite runs this test.
 #include "harness.h"
@@ -53,9 +53,9 @@ static void free_weight(weight *w) {
 }
 
 // Every output of ys[i] = x · ws[i]ᵀ is vec_dot's on the activation as the matmul quantizes it:
-// the table's own for the float types (their gemms keep its order), the reference's for Q4_0
-// (whose gemm keeps the reference's order, its SIMD vec_dot a four-lane one); a NaN-filled output
-// shows rows or tokens left unwritten.
+// the table's own for the float types and the k-quants (their gemms keep its order), the
+// reference's for the 32-element formats (whose gemms keep the reference's order, their SIMD
+// vec_dot a four-lane one); a NaN-filled output shows rows or tokens left unwritten.
 static int checks;
 static void check_matmul(hs_threadpool *pool, bool prep, const float *x, int T, int K, weight *ws, int n,
                          const char *what) {
@@ -87,8 +87,9 @@ static void check_matmul(hs_threadpool *pool, bool prep, const float *x, int T, 
             else hs_quant_traits_get(vt)->quantize_activation(x + (size_t)t * K, act, K);
             for (int64_t r = 0; r < N; r++) {
                 float want;
-                const bool float_type = ws[i].t.type == HS_TYPE_F16 || ws[i].t.type == HS_TYPE_BF16;
-                (float_type ? q : hs_quant_traits_ref(ws[i].t.type))->vec_dot(K, &want, ws[i].plain + (size_t)r * ws[i].t.row_bytes, act);
+                const hs_type wt = ws[i].t.type;
+                const bool own_order = wt == HS_TYPE_F16 || wt == HS_TYPE_BF16 || (wt >= HS_TYPE_Q2_K && wt <= HS_TYPE_Q6_K);
+                (own_order ? q : hs_quant_traits_ref(wt))->vec_dot(K, &want, ws[i].plain + (size_t)r * ws[i].t.row_bytes, act);
                 const float got = ys[i][(size_t)t * N + r];
                 const bool same = f32_bits(got) == f32_bits(want) || (isnan(got) && isnan(want));
                 if (!same && wrong++ < 3)
@@ -127,6 +128,12 @@ int main(void) {
                          make_weight(HS_TYPE_F16, K, 70, false, seed + 3)};
         weight mixed[3] = {make_weight(HS_TYPE_BF16, K, 130, false, seed + 4), make_weight(HS_TYPE_F16, K, 68, true, seed + 5),
                            make_weight(K % 32 == 0 ? HS_TYPE_Q4_0 : HS_TYPE_F16, K, 36, false, seed + 6)};
+        // gemms that prepare nothing per call, also handed out on demand: Q8_0 and IQ4_NL
+        // interleaved, k-quants (K = 256 only)
+        const bool k256 = K % 256 == 0, k32 = K % 32 == 0;
+        weight ints[3] = {make_weight(k32 ? HS_TYPE_Q8_0 : HS_TYPE_F16, K, 136, true, seed + 7),
+                          make_weight(k256 ? HS_TYPE_Q4_K : k32 ? HS_TYPE_Q8_0 : HS_TYPE_F16, K, 80, false, seed + 8),
+                          make_weight(k256 ? HS_TYPE_Q6_K : k32 ? HS_TYPE_IQ4_NL : HS_TYPE_F16, K, 68, true, seed + 9)};
         char what[96];
         for (int p = 0; p < 2; p++) {
             for (int prep = 0; prep < 2; prep++) {
@@ -136,6 +143,8 @@ int main(void) {
                 check_matmul(pools[p], prep, x, T, K, mixed, 3, what);
                 snprintf(what, sizeof what, "BF16 alone K=%d T=%d, %d thread(s)", K, T, hs_threadpool_size(pools[p]));
                 check_matmul(pools[p], prep, x, T, K, mixed, 1, what);
+                snprintf(what, sizeof what, "integer formats K=%d T=%d, %d thread(s)", K, T, hs_threadpool_size(pools[p]));
+                check_matmul(pools[p], prep, x, T, K, ints, 3, what);
             }
         }
         // an inf activation in token 1: its results are the reference's (inf or NaN) either way
@@ -144,7 +153,7 @@ int main(void) {
             snprintf(what, sizeof what, "F16 K=%d T=%d with an inf, %d thread(s)", K, T, hs_threadpool_size(pools[p]));
             check_matmul(pools[p], true, x, T, K, f16, 3, what);
         }
-        for (int i = 0; i < 3; i++) free_weight(&f16[i]), free_weight(&mixed[i]);
+        for (int i = 0; i < 3; i++) free_weight(&f16[i]), free_weight(&mixed[i]), free_weight(&ints[i]);
         free(x);
     }
     printf("%d results compared\n", checks);

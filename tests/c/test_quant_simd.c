@@ -637,16 +637,23 @@ static void test_gemm(void) {
                 for (size_t si = 0; fast->gemm_rows4 && interleaved && si < sizeof shapes4 / sizeof shapes4[0]; si++) {
                     const int nr = shapes4[si][0], nt = shapes4[si][1];
                     float out[MAX_TOKENS * MAX_ROWS];
-                    fast->gemm_rows4(n, nr, nt, x4, row_bytes, y, y_row, out, (size_t)nr);
-                    for (int k = 0; k < nt; k++) {
-                        for (int r = 0; r < nr; r++) {
-                            float want; // the reference's, or for the k-quants their SIMD vec_dot's
-                            (gemm_is_vec_dot(t) ? fast : ref)->vec_dot(n, &want, x4_rows + (size_t)r * x_row, y + (size_t)k * y_row);
-                            const float got = out[(size_t)k * (size_t)nr + (size_t)r];
-                            gemm_checks++;
-                            CHECK(f32_bits(got) == f32_bits(want) || (isnan(got) && isnan(want)),
-                                  "%s gemm_rows4 %dx%d (n=%d, special %d) row %d token %d: %.9g, want exactly %.9g",
-                                  hs_type_get(t)->name, nr, nt, n, special, r, k, got, want);
+                    // Q4_0 under relaxed SIMD: both ways of forming its dots, whichever the table took
+                    hs_gemm_fn kernels[2] = {fast->gemm_rows4, NULL};
+#ifdef __wasm_relaxed_simd__
+                    if (t == HS_TYPE_Q4_0) kernels[0] = hs_gemm_rows4_q4_0_q8_0_simd128, kernels[1] = hs_gemm_rows4_q4_0_q8_0_i16_simd128;
+#endif
+                    for (int ki = 0; ki < 2 && kernels[ki]; ki++) {
+                        kernels[ki](n, nr, nt, x4, row_bytes, y, y_row, out, (size_t)nr);
+                        for (int k = 0; k < nt; k++) {
+                            for (int r = 0; r < nr; r++) {
+                                float want; // the reference's, or for the k-quants their SIMD vec_dot's
+                                (gemm_is_vec_dot(t) ? fast : ref)->vec_dot(n, &want, x4_rows + (size_t)r * x_row, y + (size_t)k * y_row);
+                                const float got = out[(size_t)k * (size_t)nr + (size_t)r];
+                                gemm_checks++;
+                                CHECK(f32_bits(got) == f32_bits(want) || (isnan(got) && isnan(want)),
+                                      "%s gemm_rows4 (kernel %d) %dx%d (n=%d, special %d) row %d token %d: %.9g, want exactly %.9g",
+                                      hs_type_get(t)->name, ki, nr, nt, n, special, r, k, got, want);
+                            }
                         }
                     }
                     if (fast->gemm_rows4_prep && nt > 1)
