@@ -102,7 +102,10 @@ void hs_quant_simd128_override(hs_quant_traits table[HS_TYPE_COUNT]) {
     table[HS_TYPE_IQ4_NL].gemm = hs_gemm_iq4_nl_q8_0_simd128;
     table[HS_TYPE_Q4_0].gemm_rows4 = hs_gemm_rows4_q4_0_q8_0_simd128;
 #ifdef __wasm_relaxed_simd__
-    if (hs_simd128_q4_0_dots_i16()) table[HS_TYPE_Q4_0].gemm_rows4 = hs_gemm_rows4_q4_0_q8_0_i16_simd128;
+    // Where the relaxed i32 dot is three instructions, Q4_0's and Q6_K's interleaved kernels sum
+    // i16 pairs instead: timed once, here (quant_simd128_legacy.c)
+    const bool i16_dots = hs_simd128_q4_0_dots_i16();
+    if (i16_dots) table[HS_TYPE_Q4_0].gemm_rows4 = hs_gemm_rows4_q4_0_q8_0_i16_simd128;
 #endif
     table[HS_TYPE_Q4_0].gemm_scratch_bytes = hs_gemm_rows4_q4_0_scratch_bytes_simd128;
     table[HS_TYPE_Q4_1].gemm_rows4 = hs_gemm_rows4_q4_1_q8_1_simd128;
@@ -139,7 +142,7 @@ void hs_quant_simd128_override(hs_quant_traits table[HS_TYPE_COUNT]) {
 #ifdef __wasm_relaxed_simd__
     // Q6_K on its own interleaved layout (block_q6_Kx4), one token included; it tiles the rows
     // itself. Its dots need the relaxed i32 dot: without it the plain layout's kernels are faster.
-    table[HS_TYPE_Q6_K].gemm_rows4 = hs_gemm_rows4_q6_K_q8_K_simd128;
+    table[HS_TYPE_Q6_K].gemm_rows4 = i16_dots ? hs_gemm_rows4_q6_K_q8_K_i16_simd128 : hs_gemm_rows4_q6_K_q8_K_simd128;
     table[HS_TYPE_Q6_K].gemm_scratch_bytes = hs_gemm_rows4_q6_K_scratch_bytes_simd128;
     table[HS_TYPE_Q6_K].gemm_whole_range = true;
     table[HS_TYPE_Q6_K].gemm_calls_cheap = false; // its rows4 gemm works out the tokens' q6_act per call

@@ -653,15 +653,18 @@ KQUANT_GEMM(hs_gemm_q6_K_q8_K_simd128, gemm_step_q6, vec_dot_q6_ref, false)
 // Per token and super-block, worked out once per call: the activations four at a time, each
 // broadcast (the dots read them from memory, see block_q4_0x4's kernel); -32 * each group's sum
 // (the codes are the weights plus 32), in every lane; and the scale.
+// For the i16 way (below): groups 2p and 2p + 1's sums, as an i16 pair in every lane.
 typedef struct {
     v128_t a4[QK_K / 4];
     v128_t minus_offset[QK_K / 16];
+    v128_t bsum_pairs[QK_K / 32];
     float d;
 } q6_act;
 
 static inline void q6_activation(const block_q8_K *y, q6_act *act) {
     for (int k = 0; k < QK_K / 4; k++) act->a4[k] = wasm_v128_load32_splat(y->qs + 4 * k);
     for (int g = 0; g < QK_K / 16; g++) act->minus_offset[g] = wasm_i32x4_splat(-32 * y->bsums[g]);
+    for (int p = 0; p < QK_K / 32; p++) act->bsum_pairs[p] = wasm_v128_load32_splat(&y->bsums[2 * p]);
     act->d = y->d;
 }
 
@@ -682,6 +685,20 @@ static inline void decode_group_q6x4(const uint8_t *q, v128_t c[4]) {
 static inline v128_t group_dot_q6x4(const v128_t c[4], const v128_t *a4, v128_t acc) {
     for (int k = 0; k < 4; k++) acc = hs_relaxed_dot_i8_u7_add(a4[k], c[k], acc);
     return acc;
+}
+
+// The i16 way, for CPUs whose relaxed i32 dot is three instructions (see the Q4_0 kernel's
+// hs_simd128_q4_0_dots_i16, whose timing chooses for both). Codes 0..63 times activations
+// -128..127 make pairs within +-16128 and two pairs within +-32256, so two i16 dots (pmaddubsw)
+// add in i16; i32x4.dot_i16x8 against the rows' scales, each in both i16 lanes of its row
+// (sc_rows), then multiplies and widens at once, in place of the i32 multiply. The offset,
+// -32 * scale * the group's activation sum, goes apart: one i16 dot per two groups (sc_pairs:
+// row r's scales of groups 2p and 2p + 1 in its lanes; bsum_pairs: the groups' sums). Exact
+// integers either way (|isum| < 2^29), so the same bits.
+static inline v128_t group_dot_scaled_q6x4_i16(const v128_t c[4], const v128_t *a4, v128_t sc_rows) {
+    const v128_t p0 = wasm_i16x8_add(hs_relaxed_dot_i8_u7_i16(a4[0], c[0]), hs_relaxed_dot_i8_u7_i16(a4[1], c[1]));
+    const v128_t p1 = wasm_i16x8_add(hs_relaxed_dot_i8_u7_i16(a4[2], c[2]), hs_relaxed_dot_i8_u7_i16(a4[3], c[3]));
+    return wasm_i32x4_add(wasm_i32x4_dot_i16x8(p0, sc_rows), wasm_i32x4_dot_i16x8(p1, sc_rows));
 }
 
 // Token groups of a pass share each decoded group of codes; a pass's activations (tokens x
@@ -705,7 +722,7 @@ static float vec_dot_rows4_q6(int n, const uint8_t *x, size_t x_row, int r, cons
 static inline __attribute__((always_inline)) void gemm_q6x4_tokens(int nb, int nr, int NT, int tn, const uint8_t *x,
                                                                     size_t x_row, const q6_act *const act[],
                                                                     const uint8_t *const y[], float *s, size_t s_stride,
-                                                                    int n) {
+                                                                    int n, const bool i16) {
     for (int r0 = 0; r0 < nr; r0 += 4) {
         const block_q6_Kx4 *xg = (const block_q6_Kx4 *)(x + (size_t)r0 * x_row);
         v128_t acc[Q6_TOKENS], finite[Q6_TOKENS];
@@ -713,12 +730,25 @@ static inline __attribute__((always_inline)) void gemm_q6x4_tokens(int nb, int n
         for (int i = 0; i < nb; i++) {
             const block_q6_Kx4 *b = xg + i;
             v128_t isum[Q6_TOKENS];
-            for (int t = 0; t < NT; t++) isum[t] = wasm_i32x4_const_splat(0);
+            v128_t offset[Q6_TOKENS]; // i16: the sum over groups of scale * activation sum
+            for (int t = 0; t < NT; t++) isum[t] = wasm_i32x4_const_splat(0), offset[t] = isum[t];
             for (int g = 0; g < QK_K / 16; g += 2) {
                 const v128_t sc = wasm_i16x8_load8x8(b->scales[g]); // groups g and g + 1, lane = row
+                if (i16) {
+                    const v128_t sc_pairs = wasm_i16x8_shuffle(sc, sc, 0, 4, 1, 5, 2, 6, 3, 7);
+                    for (int t = 0; t < NT; t++)
+                        offset[t] = wasm_i32x4_add(offset[t], wasm_i32x4_dot_i16x8(sc_pairs, act[t][i].bsum_pairs[g / 2]));
+                }
                 for (int h = 0; h < 2; h++) {
                     v128_t c[4];
                     decode_group_q6x4(b->q[g + h], c);
+                    if (i16) {
+                        const v128_t sc_rows = h ? wasm_i16x8_shuffle(sc, sc, 4, 4, 5, 5, 6, 6, 7, 7)
+                                                 : wasm_i16x8_shuffle(sc, sc, 0, 0, 1, 1, 2, 2, 3, 3);
+                        for (int t = 0; t < NT; t++)
+                            isum[t] = wasm_i32x4_add(isum[t], group_dot_scaled_q6x4_i16(c, &act[t][i].a4[4 * (g + h)], sc_rows));
+                        continue;
+                    }
                     const v128_t scale = h ? wasm_i32x4_extend_high_i16x8(sc) : wasm_i32x4_extend_low_i16x8(sc);
                     for (int t = 0; t < NT; t++) {
                         const q6_act *a = &act[t][i];
@@ -727,6 +757,8 @@ static inline __attribute__((always_inline)) void gemm_q6x4_tokens(int nb, int n
                     }
                 }
             }
+            if (i16)
+                for (int t = 0; t < NT; t++) isum[t] = wasm_i32x4_sub(isum[t], wasm_i32x4_shl(offset[t], 5));
             const v128_t dx = hs_simd128_f16hi_to_f32_scales(wasm_i32x4_shl(wasm_u32x4_load16x4(b->d), 16)); // exact
             for (int t = 0; t < NT; t++) {
                 const v128_t d = wasm_f32x4_mul(dx, wasm_f32x4_splat(act[t][i].d)); // vec_dot's xd * yd
@@ -746,8 +778,9 @@ static inline __attribute__((always_inline)) void gemm_q6x4_tokens(int nb, int n
     }
 }
 
-void hs_gemm_rows4_q6_K_q8_K_simd128(int n, int nr, int nt, const void *vx, size_t x_row, const void *vy, size_t y_row,
-                                     float *s, size_t s_stride) {
+static inline __attribute__((always_inline)) void gemm_rows4_q6(int n, int nr, int nt, const void *vx, size_t x_row,
+                                                                 const void *vy, size_t y_row, float *s, size_t s_stride,
+                                                                 const bool i16) {
     const uint8_t *x = vx, *y = vy;
     const int nb = n / QK_K;
     if (nb == 0) { // no super-blocks: every sum is empty
@@ -773,7 +806,7 @@ void hs_gemm_rows4_q6_K_q8_K_simd128(int n, int nr, int nt, const void *vx, size
         if (pn == 1) { // a literal 1, so that the inlined decode loop drops the token loop
             const q6_act *a[1] = {acts};
             const uint8_t *yt[1] = {yp};
-            gemm_q6x4_tokens(nb, nr, 1, 1, x, x_row, a, yt, sp, s_stride, n);
+            gemm_q6x4_tokens(nb, nr, 1, 1, x, x_row, a, yt, sp, s_stride, n, i16);
             continue;
         }
         for (int t0 = 0; t0 < pn; t0 += Q6_TOKENS) {
@@ -784,9 +817,19 @@ void hs_gemm_rows4_q6_K_q8_K_simd128(int n, int nr, int nt, const void *vx, size
                 a[t] = &acts[(t0 + (t < tn ? t : 0)) * nb];
                 yt[t] = yp + (size_t)(t0 + (t < tn ? t : 0)) * y_row;
             }
-            gemm_q6x4_tokens(nb, nr, Q6_TOKENS, tn, x, x_row, a, yt, sp + (size_t)t0 * s_stride, s_stride, n);
+            gemm_q6x4_tokens(nb, nr, Q6_TOKENS, tn, x, x_row, a, yt, sp + (size_t)t0 * s_stride, s_stride, n, i16);
         }
     }
+}
+
+void hs_gemm_rows4_q6_K_q8_K_simd128(int n, int nr, int nt, const void *vx, size_t x_row, const void *vy, size_t y_row,
+                                     float *s, size_t s_stride) {
+    gemm_rows4_q6(n, nr, nt, vx, x_row, vy, y_row, s, s_stride, false);
+}
+
+void hs_gemm_rows4_q6_K_q8_K_i16_simd128(int n, int nr, int nt, const void *vx, size_t x_row, const void *vy,
+                                         size_t y_row, float *s, size_t s_stride) {
+    gemm_rows4_q6(n, nr, nt, vx, x_row, vy, y_row, s, s_stride, true);
 }
 #endif // __wasm_relaxed_simd__
 

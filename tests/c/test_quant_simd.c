@@ -637,10 +637,11 @@ static void test_gemm(void) {
                 for (size_t si = 0; fast->gemm_rows4 && interleaved && si < sizeof shapes4 / sizeof shapes4[0]; si++) {
                     const int nr = shapes4[si][0], nt = shapes4[si][1];
                     float out[MAX_TOKENS * MAX_ROWS];
-                    // Q4_0 under relaxed SIMD: both ways of forming its dots, whichever the table took
+                    // Q4_0 and Q6_K under relaxed SIMD: both ways of forming their dots, whichever the table took
                     hs_gemm_fn kernels[2] = {fast->gemm_rows4, NULL};
 #ifdef __wasm_relaxed_simd__
                     if (t == HS_TYPE_Q4_0) kernels[0] = hs_gemm_rows4_q4_0_q8_0_simd128, kernels[1] = hs_gemm_rows4_q4_0_q8_0_i16_simd128;
+                    if (t == HS_TYPE_Q6_K) kernels[0] = hs_gemm_rows4_q6_K_q8_K_simd128, kernels[1] = hs_gemm_rows4_q6_K_q8_K_i16_simd128;
 #endif
                     for (int ki = 0; ki < 2 && kernels[ki]; ki++) {
                         kernels[ki](n, nr, nt, x4, row_bytes, y, y_row, out, (size_t)nr);
