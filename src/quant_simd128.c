@@ -101,12 +101,6 @@ void hs_quant_simd128_override(hs_quant_traits table[HS_TYPE_COUNT]) {
     table[HS_TYPE_Q8_0].gemm = hs_gemm_q8_0_q8_0_simd128;
     table[HS_TYPE_IQ4_NL].gemm = hs_gemm_iq4_nl_q8_0_simd128;
     table[HS_TYPE_Q4_0].gemm_rows4 = hs_gemm_rows4_q4_0_q8_0_simd128;
-#ifdef __wasm_relaxed_simd__
-    // Where the relaxed i32 dot is three instructions, Q4_0's and Q6_K's interleaved kernels sum
-    // i16 pairs instead: timed once, here (quant_simd128_legacy.c)
-    const bool i16_dots = hs_simd128_q4_0_dots_i16();
-    if (i16_dots) table[HS_TYPE_Q4_0].gemm_rows4 = hs_gemm_rows4_q4_0_q8_0_i16_simd128;
-#endif
     table[HS_TYPE_Q4_0].gemm_scratch_bytes = hs_gemm_rows4_q4_0_scratch_bytes_simd128;
     table[HS_TYPE_Q4_1].gemm_rows4 = hs_gemm_rows4_q4_1_q8_1_simd128;
     table[HS_TYPE_Q5_0].gemm_rows4 = hs_gemm_rows4_q5_0_q8_0_simd128;
@@ -121,6 +115,17 @@ void hs_quant_simd128_override(hs_quant_traits table[HS_TYPE_COUNT]) {
     // Q8_0's and IQ4_NL's gemms (gemm_blocks) prepare nothing per call; the 4- and 5-bit formats'
     // rows4 gemm does
     table[HS_TYPE_Q8_0].gemm_calls_cheap = table[HS_TYPE_IQ4_NL].gemm_calls_cheap = true;
+#ifdef __wasm_relaxed_simd__
+    // Where the relaxed i32 dot is three instructions, Q4_0's and Q6_K's interleaved kernels sum
+    // i16 pairs instead, and Q8_0's gemms take i16-widened blocks: timed once, here
+    // (hs_simd128_q4_0_dots_i16, quant_simd128_legacy.c)
+    const bool i16_dots = hs_simd128_q4_0_dots_i16();
+    if (i16_dots) {
+        table[HS_TYPE_Q4_0].gemm_rows4 = hs_gemm_rows4_q4_0_q8_0_i16_simd128;
+        table[HS_TYPE_Q8_0].gemm = hs_gemm_q8_0_q8_0_wide_simd128;
+        table[HS_TYPE_Q8_0].gemm_rows4 = hs_gemm_rows4_q8_0_q8_0_wide_simd128;
+    }
+#endif
 
     table[HS_TYPE_Q2_K].vec_dot = hs_vec_dot_q2_K_q8_K_simd128;
     table[HS_TYPE_Q3_K].vec_dot = hs_vec_dot_q3_K_q8_K_simd128;

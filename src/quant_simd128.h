@@ -37,6 +37,11 @@ uint64_t hs_gemm_rows4_q4_0_scratch_bytes_simd128(int n, int nt);
 void hs_gemm_rows4_q4_0_q8_0_i16_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y,
                                         size_t y_row, float *s, size_t s_stride);
 bool hs_simd128_q4_0_dots_i16(void);
+// Q8_0's gemms on i16-widened blocks (quant_simd128_legacy.c), taken on the same timing.
+void hs_gemm_q8_0_q8_0_wide_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y, size_t y_row,
+                                    float *s, size_t s_stride);
+void hs_gemm_rows4_q8_0_q8_0_wide_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y,
+                                          size_t y_row, float *s, size_t s_stride);
 // Q6_K's interleaved kernel the same way (quant_simd128_kquants.c), taken on the same timing.
 void hs_gemm_rows4_q6_K_q8_K_i16_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y,
                                          size_t y_row, float *s, size_t s_stride);
