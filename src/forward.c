@@ -50,32 +50,27 @@ static uint64_t weight_prep_bytes(const hs_tensor *w, int n_batch) {
     return q->prep_bytes((int)w->ne[0], n_batch);
 }
 
-static uint64_t prep_bytes(const hs_model *m, int n_batch) {
-    uint64_t most = weight_prep_bytes(&m->output, n_batch);
+// The most per_weight gives for any matmul weight of the model (the output included).
+static uint64_t most_over_weights(const hs_model *m, int n_batch, uint64_t (*per_weight)(const hs_tensor *, int)) {
+    uint64_t most = per_weight(&m->output, n_batch);
     for (int il = 0; il < m->n_layer; il++) {
         hs_tensor *ws[HS_LAYER_MATMULS];
         hs_layer_matmuls(&m->layers[il], ws);
         for (int i = 0; i < HS_LAYER_MATMULS; i++) {
-            const uint64_t bytes = weight_prep_bytes(ws[i], n_batch);
+            const uint64_t bytes = per_weight(ws[i], n_batch);
             if (bytes > most) most = bytes;
         }
     }
     return most;
 }
 
+static uint64_t prep_bytes(const hs_model *m, int n_batch) { return most_over_weights(m, n_batch, weight_prep_bytes); }
+
 // The most any matmul weight's gemm needs for one call of a full batch (F16's converted
-// activations in WebAssembly builds): each thread may hold that much, from call to call.
+// activations in WebAssembly builds, where the matmul prepares none): each thread may hold that
+// much, from call to call.
 static uint64_t gemm_scratch_bytes(const hs_model *m, int n_batch) {
-    uint64_t most = weight_gemm_scratch(&m->output, n_batch);
-    for (int il = 0; il < m->n_layer; il++) {
-        hs_tensor *ws[HS_LAYER_MATMULS];
-        hs_layer_matmuls(&m->layers[il], ws);
-        for (int i = 0; i < HS_LAYER_MATMULS; i++) {
-            const uint64_t bytes = weight_gemm_scratch(ws[i], n_batch);
-            if (bytes > most) most = bytes;
-        }
-    }
-    return most;
+    return most_over_weights(m, n_batch, weight_gemm_scratch);
 }
 
 size_t hs_attention_scratch_floats(int n_ctx) { return (size_t)n_ctx + ((size_t)n_ctx + 1) / 2; }
