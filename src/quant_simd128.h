@@ -33,7 +33,7 @@ void hs_gemm_rows4_f16_f16_simd128(int n, int nr, int nt, const void *x, size_t 
 uint64_t hs_gemm_rows4_q4_0_scratch_bytes_simd128(int n, int nt);
 #ifdef __wasm_relaxed_simd__
 // The same by i16 pair sums (quant_simd128_legacy.c), and whether it is the faster here: timed
-// once, on the first call of the table (about 10 ms).
+// once, on the first call of the table (30-150 ms).
 void hs_gemm_rows4_q4_0_q8_0_i16_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y,
                                         size_t y_row, float *s, size_t s_stride);
 bool hs_simd128_q4_0_dots_i16(void);
