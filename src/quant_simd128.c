@@ -116,14 +116,21 @@ void hs_quant_simd128_override(hs_quant_traits table[HS_TYPE_COUNT]) {
     // rows4 gemm does
     table[HS_TYPE_Q8_0].gemm_calls_cheap = table[HS_TYPE_IQ4_NL].gemm_calls_cheap = true;
 #ifdef __wasm_relaxed_simd__
-    // Where the relaxed i32 dot is three instructions, Q4_0's and Q6_K's interleaved kernels sum
-    // i16 pairs instead, and Q8_0's gemms take i16-widened blocks: timed once, here
+    // Where the relaxed i32 dot is three instructions, the 4- and 5-bit formats' and Q6_K's kernels
+    // sum i16 pairs instead, and Q8_0's gemms take i16-widened blocks: timed once, here
     // (hs_simd128_q4_0_dots_i16, quant_simd128_legacy.c)
     const bool i16_dots = hs_simd128_q4_0_dots_i16();
     if (i16_dots) {
+        table[HS_TYPE_Q4_0].gemm = hs_gemm_q4_0_q8_0_i16_simd128;
         table[HS_TYPE_Q4_0].gemm_rows4 = hs_gemm_rows4_q4_0_q8_0_i16_simd128;
-        table[HS_TYPE_Q8_0].gemm = hs_gemm_q8_0_q8_0_wide_simd128;
-        table[HS_TYPE_Q8_0].gemm_rows4 = hs_gemm_rows4_q8_0_q8_0_wide_simd128;
+        table[HS_TYPE_Q4_1].gemm = hs_gemm_q4_1_q8_1_i16_simd128;
+        table[HS_TYPE_Q4_1].gemm_rows4 = hs_gemm_rows4_q4_1_q8_1_i16_simd128;
+        table[HS_TYPE_Q5_0].gemm = hs_gemm_q5_0_q8_0_i16_simd128;
+        table[HS_TYPE_Q5_0].gemm_rows4 = hs_gemm_rows4_q5_0_q8_0_i16_simd128;
+        table[HS_TYPE_Q5_1].gemm = hs_gemm_q5_1_q8_1_i16_simd128;
+        table[HS_TYPE_Q5_1].gemm_rows4 = hs_gemm_rows4_q5_1_q8_1_i16_simd128;
+        table[HS_TYPE_Q8_0].gemm = hs_gemm_q8_0_q8_0_i16_simd128; // on widened blocks
+        table[HS_TYPE_Q8_0].gemm_rows4 = hs_gemm_rows4_q8_0_q8_0_i16_simd128;
     }
 #endif
 

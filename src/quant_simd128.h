@@ -37,11 +37,19 @@ uint64_t hs_gemm_rows4_q4_0_scratch_bytes_simd128(int n, int nt);
 void hs_gemm_rows4_q4_0_q8_0_i16_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y,
                                         size_t y_row, float *s, size_t s_stride);
 bool hs_simd128_q4_0_dots_i16(void);
-// Q8_0's gemms on i16-widened blocks (quant_simd128_legacy.c), taken on the same timing.
-void hs_gemm_q8_0_q8_0_wide_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y, size_t y_row,
-                                    float *s, size_t s_stride);
-void hs_gemm_rows4_q8_0_q8_0_wide_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y,
-                                          size_t y_row, float *s, size_t s_stride);
+// The 32-element formats' gemms with i16 dots (quant_simd128_legacy.c: Q8_0 on widened blocks, the
+// small formats by i16 pair sums), taken on the same timing.
+#define HS_LEGACY_I16_DECL(name)                                                                                  \
+    void hs_gemm_##name##_i16_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y,          \
+                                      size_t y_row, float *s, size_t s_stride);                                    \
+    void hs_gemm_rows4_##name##_i16_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y,    \
+                                            size_t y_row, float *s, size_t s_stride);
+HS_LEGACY_I16_DECL(q4_1_q8_1)
+HS_LEGACY_I16_DECL(q5_0_q8_0)
+HS_LEGACY_I16_DECL(q5_1_q8_1)
+HS_LEGACY_I16_DECL(q8_0_q8_0)
+void hs_gemm_q4_0_q8_0_i16_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y, size_t y_row,
+                                   float *s, size_t s_stride);
 // Q6_K's interleaved kernel the same way (quant_simd128_kquants.c), taken on the same timing.
 void hs_gemm_rows4_q6_K_q8_K_i16_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y,
                                          size_t y_row, float *s, size_t s_stride);

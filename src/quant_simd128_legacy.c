@@ -226,13 +226,20 @@ typedef enum {
     DOT_FULL,  // Q8_0: any bytes, -128 * -128 included
 } dot_kind;
 
-static inline v128_t decoded_dot(weights32 w, const int8_t *a, dot_kind kind) {
+// i16 (relaxed SIMD, DOT_SMALL): the two halves' i16 pair sums added in i16 and widened once, as
+// Q4_0's interleaved kernel does where the relaxed i32 dot is slow (codes 0..31 against -128..127:
+// pairs within +-7936, two within +-15872); the same integers, so the same bits.
+static inline v128_t decoded_dot(weights32 w, const int8_t *a, dot_kind kind, const bool i16) {
     const v128_t y0 = wasm_v128_load(a), y1 = wasm_v128_load(a + 16);
     switch (kind) {
     case DOT_SMALL:
 #ifdef __wasm_relaxed_simd__
+        if (i16)
+            return wasm_i32x4_extadd_pairwise_i16x8(
+                wasm_i16x8_add(hs_relaxed_dot_i8_u7_i16(y0, w.lo), hs_relaxed_dot_i8_u7_i16(y1, w.hi)));
         return hs_relaxed_dot_i8_u7_add(y1, w.hi, hs_relaxed_dot_i8_u7_add(y0, w.lo, wasm_i32x4_const_splat(0)));
 #else
+        (void)i16;
         return block_dot_small(w.lo, w.hi, a);
 #endif
     case DOT_LEVELS:
@@ -350,7 +357,7 @@ typedef struct {
 // The integer dot of one weight block with one activation block.
 static inline v128_t block_dot(const block_format *f, const uint8_t *xb, const uint8_t *yb) {
     const int8_t *a = (const int8_t *)(yb + f->y_quants);
-    const v128_t dot = decoded_dot(f->decode(xb), a, f->kind);
+    const v128_t dot = decoded_dot(f->decode(xb), a, f->kind, false);
     return CODES_UNSIGNED && f->offset ? wasm_i32x4_sub(dot, offset_dot(a, f->offset)) : dot;
 }
 
@@ -472,7 +479,8 @@ static inline v128_t rows4_term(v128_t dots, const act_block *ab, v128_t dx, v12
 // after the other the same loop reads four streams at once, which the prefetchers do not follow:
 // Q8_0 fell to a third from DRAM. There vec_dot runs row by row.)
 static inline __attribute__((always_inline)) void gemv_rows4(int n, int nr, const uint8_t *x, size_t x_row,
-                                                              const uint8_t *y, float *s, const block_format f) {
+                                                              const uint8_t *y, float *s, const block_format f,
+                                                              const bool i16) {
     const int nb = n / 32;
     act_block acts[GEMV_MAX_BLOCKS];
     const bool precomputed = nb <= GEMV_MAX_BLOCKS;
@@ -498,8 +506,8 @@ static inline __attribute__((always_inline)) void gemv_rows4(int n, int nr, cons
                 }
                 d0 = split_dot(w0, &sa), d1 = split_dot(w1, &sa), d2 = split_dot(w2, &sa), d3 = split_dot(w3, &sa);
             } else {
-                d0 = decoded_dot(f.decode(xr[0] + xo), a, f.kind), d1 = decoded_dot(f.decode(xr[1] + xo), a, f.kind);
-                d2 = decoded_dot(f.decode(xr[2] + xo), a, f.kind), d3 = decoded_dot(f.decode(xr[3] + xo), a, f.kind);
+                d0 = decoded_dot(f.decode(xr[0] + xo), a, f.kind, i16), d1 = decoded_dot(f.decode(xr[1] + xo), a, f.kind, i16);
+                d2 = decoded_dot(f.decode(xr[2] + xo), a, f.kind, i16), d3 = decoded_dot(f.decode(xr[3] + xo), a, f.kind, i16);
             }
             const v128_t dx = gather4_f16(xr, xo, &probe);
             const v128_t mx = f.with_min ? gather4_f16(xr, xo + 2, &probe) : wasm_f32x4_const_splat(0.0f);
@@ -528,7 +536,7 @@ static inline __attribute__((always_inline)) void gemv_rows4(int n, int nr, cons
 
 static inline __attribute__((always_inline)) bool gemm_rows4_small(int n, int nr, int nt, const uint8_t *x, size_t x_row,
                                                                     const uint8_t *y, size_t y_row, float *s,
-                                                                    size_t s_stride, const block_format f) {
+                                                                    size_t s_stride, const block_format f, const bool i16) {
     const int nb = n / 32;
     int group = nb > 0 ? ROWS4_ACTS / nb : ROWS4_TOKENS;
     if (group > ROWS4_TOKENS) group = ROWS4_TOKENS;
@@ -553,8 +561,8 @@ static inline __attribute__((always_inline)) bool gemm_rows4_small(int n, int nr
                 const int8_t *a = (const int8_t *)(y + (size_t)t0 * y_row + (size_t)b * f.y_block + f.y_quants);
                 const act_block *ab = &acts[b];
                 for (int t = 0; t < tn; t++, a += y_row, ab += nb) {
-                    const v128_t dots = hs_simd128_sum4_i32x4(decoded_dot(w0, a, f.kind), decoded_dot(w1, a, f.kind),
-                                                              decoded_dot(w2, a, f.kind), decoded_dot(w3, a, f.kind));
+                    const v128_t dots = hs_simd128_sum4_i32x4(decoded_dot(w0, a, f.kind, i16), decoded_dot(w1, a, f.kind, i16),
+                                                              decoded_dot(w2, a, f.kind, i16), decoded_dot(w3, a, f.kind, i16));
                     acc[t] = wasm_f32x4_add(acc[t], rows4_term(dots, ab, dx, mx, &f));
                 }
             }
@@ -580,15 +588,15 @@ static inline __attribute__((always_inline)) bool gemm_rows4_small(int n, int nr
 // row's weight block is decoded once for four tokens.
 static inline __attribute__((always_inline)) void gemm_blocks(int n, int nr, int nt, const void *vx, size_t x_row,
                                                                const void *vy, size_t y_row, float *s, size_t s_stride,
-                                                               const block_format f, bool rows4, bool wide_in) {
+                                                               const block_format f, bool rows4, bool i16_in) {
     const uint8_t *x = vx, *y = vy;
-    const bool wide = wide_in && f.kind == DOT_FULL;
+    const bool wide = i16_in && f.kind == DOT_FULL;
     if (nt == 1) {
-        if (rows4) gemv_rows4(n, nr, x, x_row, y, s, f);
+        if (rows4) gemv_rows4(n, nr, x, x_row, y, s, f, i16_in);
         else for (int r = 0; r < nr; r++) vec_dot_blocks(n, &s[r], x + (size_t)r * x_row, y, f);
         return;
     }
-    if (rows4 && f.kind == DOT_SMALL && gemm_rows4_small(n, nr, nt, x, x_row, y, y_row, s, s_stride, f)) return;
+    if (rows4 && f.kind == DOT_SMALL && gemm_rows4_small(n, nr, nt, x, x_row, y, y_row, s, s_stride, f, i16_in)) return;
     const int nb = n / 32;
     // a tile of rows meets every token before the next tile: the matmul may hand over a thread's
     // whole range (gemm_whole_range), whose weights would not stay in cache across the tokens
@@ -640,8 +648,8 @@ static inline __attribute__((always_inline)) void gemm_blocks(int n, int nr, int
                         isum = hs_simd128_sum4_i32x4(split_dot(w, &sa[0]), split_dot(w, &sa[1]), split_dot(w, &sa[2]),
                                                      split_dot(w, &sa[3]));
                     } else {
-                        isum = hs_simd128_sum4_i32x4(decoded_dot(w, a0, f.kind), decoded_dot(w, a1, f.kind),
-                                                     decoded_dot(w, a2, f.kind), decoded_dot(w, a3, f.kind));
+                        isum = hs_simd128_sum4_i32x4(decoded_dot(w, a0, f.kind, i16_in), decoded_dot(w, a1, f.kind, i16_in),
+                                                     decoded_dot(w, a2, f.kind, i16_in), decoded_dot(w, a3, f.kind, i16_in));
                     }
                     if (CODES_UNSIGNED && f.offset) isum = wasm_i32x4_sub(isum, overcount);
                     const v128_t fsum = wasm_f32x4_convert_i32x4(isum);
@@ -969,14 +977,26 @@ LEGACY_ROWS4_KERNEL(q8_0_q8_0, Q8_0)
 LEGACY_ROWS4_KERNEL(iq4_nl_q8_0, IQ4_NL)
 
 #ifdef __wasm_relaxed_simd__
-// Q8_0's gemms widened (see wide_dot), for the table to take where the relaxed i32 dot is slow.
-void hs_gemm_q8_0_q8_0_wide_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y, size_t y_row,
-                                    float *s, size_t s_stride) {
-    gemm_blocks(n, nr, nt, x, x_row, y, y_row, s, s_stride, Q8_0, false, true);
-}
-void hs_gemm_rows4_q8_0_q8_0_wide_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y,
-                                          size_t y_row, float *s, size_t s_stride) {
-    gemm_blocks(n, nr, nt, x, x_row, y, y_row, s, s_stride, Q8_0, true, true);
+// The gemms with i16 dots (Q8_0 widened, see wide_dot; the small formats' i16 pair sums, see
+// decoded_dot), for the table to take where the relaxed i32 dot is slow.
+#define LEGACY_I16_KERNELS(name, format)                                                                          \
+    void hs_gemm_##name##_i16_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y,          \
+                                      size_t y_row, float *s, size_t s_stride) {                                   \
+        gemm_blocks(n, nr, nt, x, x_row, y, y_row, s, s_stride, format, false, true);                             \
+    }                                                                                                              \
+    void hs_gemm_rows4_##name##_i16_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y,    \
+                                            size_t y_row, float *s, size_t s_stride) {                             \
+        gemm_blocks(n, nr, nt, x, x_row, y, y_row, s, s_stride, format, true, true);                              \
+    }
+
+LEGACY_I16_KERNELS(q4_1_q8_1, Q4_1)
+LEGACY_I16_KERNELS(q5_0_q8_0, Q5_0)
+LEGACY_I16_KERNELS(q5_1_q8_1, Q5_1)
+LEGACY_I16_KERNELS(q8_0_q8_0, Q8_0)
+// Q4_0's plain-layout gemm (its interleaved one is hs_gemm_rows4_q4_0_q8_0_i16_simd128, above)
+void hs_gemm_q4_0_q8_0_i16_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y, size_t y_row,
+                                   float *s, size_t s_stride) {
+    gemm_blocks(n, nr, nt, x, x_row, y, y_row, s, s_stride, Q4_0, false, true);
 }
 #endif
 

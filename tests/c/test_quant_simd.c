@@ -620,11 +620,16 @@ static void test_gemm(void) {
                               hs_type_get(t)->name, nr);
                     }
 #ifdef __wasm_relaxed_simd__
-                    // Q8_0's other gemm (split signs or i16-widened, whichever the table did not take):
-                    // the same bits as the one checked above
-                    if (t == HS_TYPE_Q8_0 && nt > 1) {
-                        const hs_gemm_fn other = fast->gemm == hs_gemm_q8_0_q8_0_wide_simd128 ? hs_gemm_q8_0_q8_0_simd128
-                                                                                            : hs_gemm_q8_0_q8_0_wide_simd128;
+                    // the 32-element formats' other gemm (i32 dots or i16 ones, whichever the table did
+                    // not take): the same bits as the one checked above
+                    hs_gemm_fn pair[2] = {NULL, NULL};
+                    if (t == HS_TYPE_Q8_0) pair[0] = hs_gemm_q8_0_q8_0_simd128, pair[1] = hs_gemm_q8_0_q8_0_i16_simd128;
+                    if (t == HS_TYPE_Q4_0) pair[0] = hs_gemm_q4_0_q8_0_simd128, pair[1] = hs_gemm_q4_0_q8_0_i16_simd128;
+                    if (t == HS_TYPE_Q4_1) pair[0] = hs_gemm_q4_1_q8_1_simd128, pair[1] = hs_gemm_q4_1_q8_1_i16_simd128;
+                    if (t == HS_TYPE_Q5_0) pair[0] = hs_gemm_q5_0_q8_0_simd128, pair[1] = hs_gemm_q5_0_q8_0_i16_simd128;
+                    if (t == HS_TYPE_Q5_1) pair[0] = hs_gemm_q5_1_q8_1_simd128, pair[1] = hs_gemm_q5_1_q8_1_i16_simd128;
+                    if (pair[0] && nt > 1) {
+                        const hs_gemm_fn other = fast->gemm == pair[1] ? pair[0] : pair[1];
                         float out2[MAX_TOKENS * (MAX_ROWS + 2)];
                         other(n, nr, nt, x, x_row, y, y_row, out2, s_stride);
                         for (int k = 0; k < nt; k++)
@@ -632,8 +637,8 @@ static void test_gemm(void) {
                                 const float a = out[(size_t)k * s_stride + (size_t)r], b = out2[(size_t)k * s_stride + (size_t)r];
                                 gemm_checks++;
                                 CHECK(f32_bits(a) == f32_bits(b) || (isnan(a) && isnan(b)),
-                                      "Q8_0 gemms %dx%d (n=%d, special %d) row %d token %d: %.9g and %.9g", nr, nt, n,
-                                      special, r, k, a, b);
+                                      "%s gemms %dx%d (n=%d, special %d) row %d token %d: %.9g and %.9g",
+                                      hs_type_get(t)->name, nr, nt, n, special, r, k, a, b);
                             }
                     }
 #endif
@@ -655,12 +660,15 @@ static void test_gemm(void) {
                 for (size_t si = 0; fast->gemm_rows4 && interleaved && si < sizeof shapes4 / sizeof shapes4[0]; si++) {
                     const int nr = shapes4[si][0], nt = shapes4[si][1];
                     float out[MAX_TOKENS * MAX_ROWS];
-                    // Q4_0, Q6_K and Q8_0 under relaxed SIMD: both ways of forming their dots, whichever the table took
+                    // the 32-element formats and Q6_K under relaxed SIMD: both ways of forming their dots, whichever the table took
                     hs_gemm_fn kernels[2] = {fast->gemm_rows4, NULL};
 #ifdef __wasm_relaxed_simd__
                     if (t == HS_TYPE_Q4_0) kernels[0] = hs_gemm_rows4_q4_0_q8_0_simd128, kernels[1] = hs_gemm_rows4_q4_0_q8_0_i16_simd128;
                     if (t == HS_TYPE_Q6_K) kernels[0] = hs_gemm_rows4_q6_K_q8_K_simd128, kernels[1] = hs_gemm_rows4_q6_K_q8_K_i16_simd128;
-                    if (t == HS_TYPE_Q8_0) kernels[0] = hs_gemm_rows4_q8_0_q8_0_simd128, kernels[1] = hs_gemm_rows4_q8_0_q8_0_wide_simd128;
+                    if (t == HS_TYPE_Q8_0) kernels[0] = hs_gemm_rows4_q8_0_q8_0_simd128, kernels[1] = hs_gemm_rows4_q8_0_q8_0_i16_simd128;
+                    if (t == HS_TYPE_Q4_1) kernels[0] = hs_gemm_rows4_q4_1_q8_1_simd128, kernels[1] = hs_gemm_rows4_q4_1_q8_1_i16_simd128;
+                    if (t == HS_TYPE_Q5_0) kernels[0] = hs_gemm_rows4_q5_0_q8_0_simd128, kernels[1] = hs_gemm_rows4_q5_0_q8_0_i16_simd128;
+                    if (t == HS_TYPE_Q5_1) kernels[0] = hs_gemm_rows4_q5_1_q8_1_simd128, kernels[1] = hs_gemm_rows4_q5_1_q8_1_i16_simd128;
 #endif
                     for (int ki = 0; ki < 2 && kernels[ki]; ki++) {
                         kernels[ki](n, nr, nt, x4, row_bytes, y, y_row, out, (size_t)nr);
