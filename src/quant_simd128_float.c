@@ -300,17 +300,21 @@ static inline __attribute__((always_inline)) void gemm_tile(int n, int nr, int n
 // the copy (ACT_TOKENS * n * 4 bytes, rounded up to whole chunks: 512 KiB at n = 2048) stays a
 // bounded scratch whatever the batch; the rows are then read once per ACT_TOKENS tokens.
 #define ACT_TOKENS 64 // a multiple of GEMM_TOKENS
+
+// Token t of a group of nt, its row at yt, into the group's acts; whether it holds an inf or NaN.
+static inline __attribute__((always_inline)) bool convert_token(int n, int nt, int t, const uint16_t *yt, v128_t *acts,
+                                                                const bool bf16) {
+    v128_t probe = wasm_i16x8_const_splat(0);
+    for (int j = 0; j < n / 16; j++) {
+        v128_t *dst = acts + ((size_t)(j / (GEMM_CHUNK / 16)) * nt + t) * CHUNK_VECTORS + 4 * (j % (GEMM_CHUNK / 16));
+        half16_to_split_f32(yt + 16 * j, dst, &probe, true, true, bf16);
+    }
+    return probe_hit(probe);
+}
+
 static inline __attribute__((always_inline)) void convert_activations(int n, int nt, const uint8_t *y, size_t y_row,
                                                                        v128_t *acts, bool *bad, const bool bf16) {
-    for (int t = 0; t < nt; t++) {
-        const uint16_t *yt = (const uint16_t *)(y + (size_t)t * y_row);
-        v128_t probe = wasm_i16x8_const_splat(0);
-        for (int j = 0; j < n / 16; j++) {
-            v128_t *dst = acts + ((size_t)(j / (GEMM_CHUNK / 16)) * nt + t) * CHUNK_VECTORS + 4 * (j % (GEMM_CHUNK / 16));
-            half16_to_split_f32(yt + 16 * j, dst, &probe, true, true, bf16);
-        }
-        bad[t] = probe_hit(probe);
-    }
+    for (int t = 0; t < nt; t++) bad[t] = convert_token(n, nt, t, (const uint16_t *)(y + (size_t)t * y_row), acts, bf16);
 }
 
 // Rows [0, nr) against a group of gn <= ACT_TOKENS tokens whose activations were converted
@@ -376,24 +380,20 @@ static inline __attribute__((always_inline)) void gemm_half(int n, int nr, int n
 // each group of ACT_TOKENS tokens, the groups one after the other, then a bool per token (an inf
 // or NaN in it). Only rows of whole 16-element runs (prep_bytes 0 otherwise).
 static size_t prep_chunks(int n) { return ((size_t)n + GEMM_CHUNK - 1) / GEMM_CHUNK; }
+// Where the group of tokens from g0 starts, and where the flags start, in vectors from prep's start.
+static size_t prep_group_offset(int n, int g0) { return (size_t)g0 * prep_chunks(n) * CHUNK_VECTORS; }
+static size_t prep_flags_offset(int n, int nt) { return prep_group_offset(n, nt); }
 
 uint64_t hs_gemm_f16_prep_bytes_simd128(int n, int nt) {
     if (n <= 0 || n % 16 != 0 || nt <= 0) return 0;
-    return (uint64_t)prep_chunks(n) * CHUNK_VECTORS * sizeof(v128_t) * (uint64_t)nt + (uint64_t)nt;
+    return (uint64_t)prep_flags_offset(n, nt) * sizeof(v128_t) + (uint64_t)nt;
 }
 
 static inline __attribute__((always_inline)) void prep_token(int n, int nt, int t, const void *y, void *prep,
                                                              const bool bf16) {
     const int g0 = t - t % ACT_TOKENS, gn = nt - g0 < ACT_TOKENS ? nt - g0 : ACT_TOKENS;
-    v128_t *acts = (v128_t *)prep + (size_t)g0 * prep_chunks(n) * CHUNK_VECTORS;
-    bool *bad = (bool *)((v128_t *)prep + (size_t)nt * prep_chunks(n) * CHUNK_VECTORS);
-    const uint16_t *yt = y;
-    v128_t probe = wasm_i16x8_const_splat(0);
-    for (int j = 0; j < n / 16; j++) {
-        v128_t *dst = acts + ((size_t)(j / (GEMM_CHUNK / 16)) * gn + (t - g0)) * CHUNK_VECTORS + 4 * (j % (GEMM_CHUNK / 16));
-        half16_to_split_f32(yt + 16 * j, dst, &probe, true, true, bf16);
-    }
-    bad[t] = probe_hit(probe);
+    bool *bad = (bool *)((v128_t *)prep + prep_flags_offset(n, nt));
+    bad[t] = convert_token(n, gn, t - g0, y, (v128_t *)prep + prep_group_offset(n, g0), bf16);
 }
 
 void hs_prep_token_f16_simd128(int n, int nt, int t, const void *y, void *prep) { prep_token(n, nt, t, y, prep, false); }
@@ -404,10 +404,10 @@ static inline __attribute__((always_inline)) void gemm_half_prep(int n, int nr, 
                                                                  float *s, size_t s_stride, const bool pairs,
                                                                  const bool bf16) {
     const uint8_t *y = vy;
-    const bool *bad = (const bool *)((const v128_t *)prep + (size_t)nt * prep_chunks(n) * CHUNK_VECTORS);
+    const bool *bad = (const bool *)((const v128_t *)prep + prep_flags_offset(n, nt));
     for (int g0 = 0; g0 < nt; g0 += ACT_TOKENS) {
         const int gn = nt - g0 < ACT_TOKENS ? nt - g0 : ACT_TOKENS;
-        const v128_t *acts = (const v128_t *)prep + (size_t)g0 * prep_chunks(n) * CHUNK_VECTORS;
+        const v128_t *acts = (const v128_t *)prep + prep_group_offset(n, g0);
         gemm_group(n, nr, gn, vx, x_row, acts, bad + g0, y + (size_t)g0 * y_row, y_row, s + (size_t)g0 * s_stride,
                    s_stride, pairs, bf16);
     }

@@ -653,7 +653,8 @@ KQUANT_GEMM(hs_gemm_q6_K_q8_K_simd128, gemm_step_q6, vec_dot_q6_ref, false)
 // Per token and super-block, worked out once per call: the activations four at a time, each
 // broadcast (the dots read them from memory, see block_q4_0x4's kernel); -32 * each group's sum
 // (the codes are the weights plus 32), in every lane; and the scale.
-// For the i16 way (below): groups 2p and 2p + 1's sums, as an i16 pair in every lane.
+// The i16 way (below) takes instead of the offsets groups 2p and 2p + 1's sums, as an i16 pair
+// in every lane; each way fills only its own.
 typedef struct {
     v128_t a4[QK_K / 4];
     v128_t minus_offset[QK_K / 16];
@@ -661,10 +662,12 @@ typedef struct {
     float d;
 } q6_act;
 
-static inline void q6_activation(const block_q8_K *y, q6_act *act) {
+static inline __attribute__((always_inline)) void q6_activation(const block_q8_K *y, q6_act *act, const bool i16) {
     for (int k = 0; k < QK_K / 4; k++) act->a4[k] = wasm_v128_load32_splat(y->qs + 4 * k);
-    for (int g = 0; g < QK_K / 16; g++) act->minus_offset[g] = wasm_i32x4_splat(-32 * y->bsums[g]);
-    for (int p = 0; p < QK_K / 32; p++) act->bsum_pairs[p] = wasm_v128_load32_splat(&y->bsums[2 * p]);
+    if (i16)
+        for (int p = 0; p < QK_K / 32; p++) act->bsum_pairs[p] = wasm_v128_load32_splat(&y->bsums[2 * p]);
+    else
+        for (int g = 0; g < QK_K / 16; g++) act->minus_offset[g] = wasm_i32x4_splat(-32 * y->bsums[g]);
     act->d = y->d;
 }
 
@@ -802,7 +805,7 @@ static inline __attribute__((always_inline)) void gemm_rows4_q6(int n, int nr, i
             continue;
         }
         for (int t = 0; t < pn; t++)
-            for (int i = 0; i < nb; i++) q6_activation((const block_q8_K *)(yp + (size_t)t * y_row) + i, &acts[t * nb + i]);
+            for (int i = 0; i < nb; i++) q6_activation((const block_q8_K *)(yp + (size_t)t * y_row) + i, &acts[t * nb + i], i16);
         if (pn == 1) { // a literal 1, so that the inlined decode loop drops the token loop
             const q6_act *a[1] = {acts};
             const uint8_t *yt[1] = {yp};
