@@ -18,7 +18,7 @@ run_suite() { # flavour, extra compile flags, extra link flags, node flags, test
     shift 4
     local out=build-wasm-ctest/$flavour
     mkdir -p "$out/obj"
-    local CFLAGS=(-std=gnu11 -O3 -msimd128 $cflags -ffp-contract=off -Isrc -Itests/c)
+    local CFLAGS=(-std=gnu11 -O3 -msimd128 $cflags -ffp-contract=off -fno-builtin-memset -Isrc -Itests/c)
     local objs=() src obj
     for src in src/*.c tests/c/harness.c tests/c/json_read.c; do
         obj="$out/obj/$(basename "${src%.c}").o"

@@ -603,32 +603,55 @@ void hs_gemm_rows4_f16_f16_simd128(int n, int nr, int nt, const void *x, size_t 
 
 // One f32 -> f16 conversion per lane, bit for bit hs_f32_to_f16 (round to nearest even, overflow
 // to infinity from 65520 up, NaN -> sign | 0x7e00); the f16 is left in the low half of the lane.
-static inline v128_t f32_to_f16_lanes(v128_t f) {
-    const v128_t a = wasm_v128_and(f, wasm_i32x4_const_splat(0x7fffffff));
-    const v128_t sign = wasm_u32x4_shr(wasm_v128_and(f, wasm_i32x4_const_splat((int32_t)0x80000000)), 16);
+// Its ten constants come in an f16_consts read once per row: V8 builds a v128 constant from a
+// general register with three instructions at every use (a third of the conversion's
+// instructions); read through a volatile, they are opaque to LLVM and stay in locals.
+typedef struct {
+    v128_t abs_mask, sign_mask, one, rebias, half, subnormal_below, inf_from, nan_above, inf_h, nan_h;
+} f16_consts;
+
+static volatile const uint32_t f16_values[] = {
+    0x7fffffffu, 0x80000000u, 1, 0xc8000fffu, 0x3f000000u /* 0.5f */, 0x38800000u, 0x47800000u, 0x7f800000u, 0x7c00, 0x7e00,
+};
+
+static inline f16_consts f16_consts_load(void) {
+    uint32_t v[sizeof f16_values / sizeof f16_values[0]];
+    for (int i = 0; i < (int)(sizeof v / sizeof v[0]); i++) v[i] = f16_values[i];
+    f16_consts k;
+    k.abs_mask = wasm_i32x4_splat((int32_t)v[0]), k.sign_mask = wasm_i32x4_splat((int32_t)v[1]);
+    k.one = wasm_i32x4_splat((int32_t)v[2]), k.rebias = wasm_i32x4_splat((int32_t)v[3]);
+    k.half = wasm_i32x4_splat((int32_t)v[4]); // 0.5f, also subtracted as bits
+    k.subnormal_below = wasm_i32x4_splat((int32_t)v[5]), k.inf_from = wasm_i32x4_splat((int32_t)v[6]);
+    k.nan_above = wasm_i32x4_splat((int32_t)v[7]), k.inf_h = wasm_i32x4_splat((int32_t)v[8]);
+    k.nan_h = wasm_i32x4_splat((int32_t)v[9]);
+    return k;
+}
+
+static inline v128_t f32_to_f16_lanes(v128_t f, const f16_consts *k) {
+    const v128_t a = wasm_v128_and(f, k->abs_mask);
+    const v128_t sign = wasm_u32x4_shr(wasm_v128_and(f, k->sign_mask), 16);
     // Normal results: rebias the exponent (-112 << 23) and round away the 13 low mantissa bits to
     // nearest even by adding 0xfff plus the lowest kept bit; a carry out of the mantissa bumps the
     // exponent, which is also how 65520..65535 reach infinity (0x7c00).
-    const v128_t lowest_kept = wasm_v128_and(wasm_u32x4_shr(a, 13), wasm_i32x4_const_splat(1));
-    const v128_t normal = wasm_u32x4_shr(
-        wasm_i32x4_add(wasm_i32x4_add(a, wasm_i32x4_const_splat((int32_t)0xc8000fff)), lowest_kept), 13);
+    const v128_t lowest_kept = wasm_v128_and(wasm_u32x4_shr(a, 13), k->one);
+    const v128_t normal = wasm_u32x4_shr(wasm_i32x4_add(wasm_i32x4_add(a, k->rebias), lowest_kept), 13);
     // Below 2^-14 (f16 subnormals and zero): adding 0.5 in float makes the unit in the last place
     // 2^-24, the f16 subnormal step, so the FPU's own round-to-nearest-even does the rounding and
     // the mantissa bits of the sum count the steps (2^-14 itself comes out as 0x400, correctly).
-    const v128_t subnormal = wasm_i32x4_sub(wasm_f32x4_add(a, wasm_f32x4_const_splat(0.5f)),
-                                            wasm_i32x4_const_splat(0x3f000000));
-    v128_t h = wasm_v128_bitselect(subnormal, normal, wasm_i32x4_lt(a, wasm_i32x4_const_splat(0x38800000)));
-    h = wasm_v128_bitselect(wasm_i32x4_const_splat(0x7c00), h, wasm_i32x4_ge(a, wasm_i32x4_const_splat(0x47800000)));
-    h = wasm_v128_bitselect(wasm_i32x4_const_splat(0x7e00), h, wasm_i32x4_gt(a, wasm_i32x4_const_splat(0x7f800000)));
+    const v128_t subnormal = wasm_i32x4_sub(wasm_f32x4_add(a, k->half), k->half);
+    v128_t h = wasm_v128_bitselect(subnormal, normal, wasm_i32x4_lt(a, k->subnormal_below));
+    h = wasm_v128_bitselect(k->inf_h, h, wasm_i32x4_ge(a, k->inf_from));
+    h = wasm_v128_bitselect(k->nan_h, h, wasm_i32x4_gt(a, k->nan_above));
     return wasm_v128_or(h, sign);
 }
 
 void hs_quantize_row_f16_simd128(const float *x, void *vy, int64_t k) {
     hs_f16 *y = vy;
+    const f16_consts c = f16_consts_load();
     int64_t i = 0;
     for (; i + 8 <= k; i += 8) {
-        const v128_t lo = f32_to_f16_lanes(wasm_v128_load(x + i));
-        const v128_t hi = f32_to_f16_lanes(wasm_v128_load(x + i + 4));
+        const v128_t lo = f32_to_f16_lanes(wasm_v128_load(x + i), &c);
+        const v128_t hi = f32_to_f16_lanes(wasm_v128_load(x + i + 4), &c);
         // lanes hold 0..0xffff, which the unsigned saturating narrow passes through unchanged
         wasm_v128_store(y + i, wasm_u16x8_narrow_i32x4(lo, hi));
     }
