@@ -702,9 +702,13 @@ static const block_format IQ4_NL = {decode_iq4_nl, DOT_LEVELS, 0, sizeof(block_i
 // and adds per token and block, more than the eight dots themselves. In block_q4_0x4 lane r of
 // every nibble vector is row r's, so a dot adding four products per lane, against the matching
 // four activations broadcast to all lanes, adds straight into lane r: eight dots per token and
-// block and no reduction. The broadcasts are made once per call, so that the dots read them from
-// memory (made per use, V8 built each from a general register and spilled: the same packing was
-// slower than the reduction). The integer sums are the same (exact), and each block's float term
+// block and no reduction. Each broadcast is read from the Q8_0 activation row itself
+// (v128.load32_splat, one vbroadcastss), which keeps what a 16-token group's dots read at 66
+// bytes a block (the row's 34 and a 32-byte record): with the broadcasts made once per call and
+// kept, 160, and a group of 2048-element rows outgrew the 32 KiB L1. Kernel bench in Chromium on
+// Zen 4, three alternating pairs, gemm 16 tokens: 768 x 2048 38.4-38.7 -> 38.7-39.0 Gelem/s,
+// 2048 x 768 40.6-40.9 -> 41.3-41.6; plain SIMD128 768 x 2048 13.3 -> 13.8. (An earlier version
+// made each broadcast from a general register, which V8 spilled.) The integer sums are the same (exact), and each block's float term
 // is formed as gemv_rows4 forms it, so every result is still bit for bit the reference's. Kernel
 // in Chromium 156 on this Zen 5, 2048 x 2048: mat-vec 26-29 -> 35-40 Gelem/s, gemm (16 tokens)
 // 49-52 -> 52-54.
@@ -735,40 +739,41 @@ static inline v128_t scales_x4(const block_q4_0x4 *x, v128_t *probe) {
     return hs_simd128_f16hi_to_f32_finite(hi);
 }
 
-// What an activation block brings, worked out once per call: its eight groups of four bytes, each
-// broadcast to a whole vector; minus the unsigned codes' overcount 8 * sum(a) in every lane (the
-// dots start from it; zero without relaxed SIMD); and its scale.
+// What an activation block brings besides its bytes, worked out once per call: minus the unsigned
+// codes' overcount 8 * sum(a) in every lane (the dots start from it; zero without relaxed SIMD);
+// and its scale.
 typedef struct {
-    v128_t a4[8];
     v128_t minus_overcount, dy;
 } q4_0_act;
 
 static inline void q4_0_activation(const uint8_t *yb, q4_0_act *act) {
     const int8_t *a = (const int8_t *)(yb + 2);
-    for (int j = 0; j < 8; j++) act->a4[j] = wasm_v128_load32_splat(a + 4 * j);
     act->minus_overcount = CODES_UNSIGNED ? wasm_i32x4_splat(-hs_simd128_hsum_i32x4(offset_dot(a, 8)))
                                           : wasm_i32x4_const_splat(0);
     act->dy = wasm_f32x4_splat(hs_simd128_f16_to_f32(((const hs_f16 *)yb)[0])); // exact, inf too
 }
 
-// Lane r: row r's integer dot with the activation block (minus the overcount). i16 (relaxed SIMD
-// only): by i16 pair sums, see hs_simd128_q4_0_dots_i16 below.
-static inline __attribute__((always_inline)) v128_t dot_x4(const codes_x4 *w, const q4_0_act *act, const bool i16) {
+// Lane r: row r's integer dot with the activation block's 32 bytes a (minus the overcount). i16
+// (relaxed SIMD only): by i16 pair sums, see hs_simd128_q4_0_dots_i16 below.
+static inline v128_t a4(const int8_t *a, int j) { return wasm_v128_load32_splat(a + 4 * j); }
+
+static inline __attribute__((always_inline)) v128_t dot_x4(const codes_x4 *w, const int8_t *a, const q4_0_act *act,
+                                                            const bool i16) {
 #ifdef __wasm_relaxed_simd__
     if (i16) {
         // codes 0..15 times activations -128..127: pairs within +-3840, and a lane's eight pairs
         // (two chains of four, for the adds' latency) within +-30720, inside i16; one widening
-        v128_t p0 = hs_relaxed_dot_i8_u7_i16(act->a4[0], w->c[0]), p1 = hs_relaxed_dot_i8_u7_i16(act->a4[1], w->c[1]);
+        v128_t p0 = hs_relaxed_dot_i8_u7_i16(a4(a, 0), w->c[0]), p1 = hs_relaxed_dot_i8_u7_i16(a4(a, 1), w->c[1]);
         for (int j = 2; j < 8; j += 2) {
-            p0 = wasm_i16x8_add(p0, hs_relaxed_dot_i8_u7_i16(act->a4[j], w->c[j]));
-            p1 = wasm_i16x8_add(p1, hs_relaxed_dot_i8_u7_i16(act->a4[j + 1], w->c[j + 1]));
+            p0 = wasm_i16x8_add(p0, hs_relaxed_dot_i8_u7_i16(a4(a, j), w->c[j]));
+            p1 = wasm_i16x8_add(p1, hs_relaxed_dot_i8_u7_i16(a4(a, j + 1), w->c[j + 1]));
         }
         return wasm_i32x4_add(wasm_i32x4_extadd_pairwise_i16x8(wasm_i16x8_add(p0, p1)), act->minus_overcount);
     }
     // four chains of two, for the dots' latency
     v128_t s[4];
-    for (int j = 0; j < 4; j++) s[j] = hs_relaxed_dot_i8_u7_add(act->a4[j], w->c[j], j ? wasm_i32x4_const_splat(0) : act->minus_overcount);
-    for (int j = 0; j < 4; j++) s[j] = hs_relaxed_dot_i8_u7_add(act->a4[4 + j], w->c[4 + j], s[j]);
+    for (int j = 0; j < 4; j++) s[j] = hs_relaxed_dot_i8_u7_add(a4(a, j), w->c[j], j ? wasm_i32x4_const_splat(0) : act->minus_overcount);
+    for (int j = 0; j < 4; j++) s[j] = hs_relaxed_dot_i8_u7_add(a4(a, 4 + j), w->c[4 + j], s[j]);
     return wasm_i32x4_add(wasm_i32x4_add(s[0], s[1]), wasm_i32x4_add(s[2], s[3]));
 #else
     (void)i16;
@@ -776,8 +781,8 @@ static inline __attribute__((always_inline)) v128_t dot_x4(const codes_x4 *w, co
     // eight products a lane stay within 8192
     v128_t lo = wasm_i16x8_const_splat(0), hi = lo;
     for (int j = 0; j < 8; j++) {
-        lo = wasm_i16x8_add(lo, wasm_i16x8_extmul_low_i8x16(w->c[j], act->a4[j]));
-        hi = wasm_i16x8_add(hi, wasm_i16x8_extmul_high_i8x16(w->c[j], act->a4[j]));
+        lo = wasm_i16x8_add(lo, wasm_i16x8_extmul_low_i8x16(w->c[j], a4(a, j)));
+        hi = wasm_i16x8_add(hi, wasm_i16x8_extmul_high_i8x16(w->c[j], a4(a, j)));
     }
     const v128_t lo2 = wasm_i32x4_extadd_pairwise_i16x8(lo), hi2 = wasm_i32x4_extadd_pairwise_i16x8(hi); // two lanes a row
     return wasm_i32x4_add(wasm_i32x4_shuffle(lo2, hi2, 0, 2, 4, 6), wasm_i32x4_shuffle(lo2, hi2, 1, 3, 5, 7));
@@ -789,9 +794,9 @@ static inline v128_t q4_0_term(v128_t dots, v128_t dx, v128_t dy) {
     return wasm_f32x4_mul(wasm_f32x4_mul(wasm_f32x4_convert_i32x4(dots), dx), dy);
 }
 
-// The activation blocks of up to Q4_0_STACK_ACTS tokens x blocks live on the stack (40 KiB);
+// The activation blocks of up to Q4_0_STACK_ACTS tokens x blocks live on the stack (32 KiB);
 // more in the thread's scratch (hs_simd128_scratch).
-#define Q4_0_STACK_ACTS 256
+#define Q4_0_STACK_ACTS 1024
 
 uint64_t hs_gemm_rows4_q4_0_scratch_bytes_simd128(int n, int nt) {
     const uint64_t blocks = (uint64_t)(n / 32) * (uint64_t)(nt < ROWS4_TOKENS ? nt : ROWS4_TOKENS);
@@ -812,7 +817,9 @@ static inline __attribute__((always_inline)) void gemm_q4_0x4_tokens(int nb, int
             const codes_x4 w = decode_q4_0x4(xg + b);
             const v128_t dx = scales_x4(xg + b, &probe);
             const q4_0_act *ab = &acts[b];
-            for (int t = 0; t < nt; t++, ab += nb) acc[t] = wasm_f32x4_add(acc[t], q4_0_term(dot_x4(&w, ab, i16), dx, ab->dy));
+            const int8_t *a = (const int8_t *)(y + (size_t)b * sizeof(block_q8_0) + 2); // token 0's block b
+            for (int t = 0; t < nt; t++, ab += nb, a += y_row)
+                acc[t] = wasm_f32x4_add(acc[t], q4_0_term(dot_x4(&w, a, ab, i16), dx, ab->dy));
         }
         const bool special = hs_simd128_probe_hit(probe); // a weight scale of inf / NaN
         for (int t = 0; t < nt; t++) {
@@ -883,17 +890,18 @@ void hs_gemm_rows4_q4_0_q8_0_i16_simd128(int n, int nr, int nt, const void *vx, 
 // Seconds for 256 * reps block dots (64 activation blocks x 4 weight groups, reps times) one way.
 // One function for both ways, so that V8 compiles them in the same tier whenever it is timed.
 static volatile int32_t dots_sink;
-static __attribute__((noinline)) double time_q4_0_dots(const codes_x4 *w, const q4_0_act *acts, int i16, int reps) {
+static __attribute__((noinline)) double time_q4_0_dots(const codes_x4 *w, const int8_t *a, const q4_0_act *acts, int i16,
+                                                       int reps) {
     v128_t acc = wasm_i32x4_const_splat(0);
     const double t0 = emscripten_get_now();
     if (i16) {
         for (int rep = 0; rep < reps; rep++)
             for (int i = 0; i < 64; i++)
-                for (int k = 0; k < 4; k++) acc = wasm_i32x4_add(acc, dot_x4(&w[k], &acts[i], true));
+                for (int k = 0; k < 4; k++) acc = wasm_i32x4_add(acc, dot_x4(&w[k], a + 32 * i, &acts[i], true));
     } else {
         for (int rep = 0; rep < reps; rep++)
             for (int i = 0; i < 64; i++)
-                for (int k = 0; k < 4; k++) acc = wasm_i32x4_add(acc, dot_x4(&w[k], &acts[i], false));
+                for (int k = 0; k < 4; k++) acc = wasm_i32x4_add(acc, dot_x4(&w[k], a + 32 * i, &acts[i], false));
     }
     const double t1 = emscripten_get_now();
     dots_sink += wasm_i32x4_extract_lane(acc, 0);
@@ -915,11 +923,12 @@ static double clock_step_ms(void) {
 bool hs_simd128_q4_0_dots_i16(void) {
     static codes_x4 w[4];
     static q4_0_act acts[64];
+    static int8_t a[64 * 32]; // the activation blocks' bytes
     uint32_t state = 12345;
     for (int k = 0; k < 4; k++)
         for (int j = 0; j < 8; j++) w[k].c[j] = wasm_i8x16_splat((int8_t)((state = state * 1103515245u + 12345u) >> 28));
     for (int i = 0; i < 64; i++) {
-        for (int j = 0; j < 8; j++) acts[i].a4[j] = wasm_i32x4_splat((int32_t)(state = state * 1103515245u + 12345u));
+        for (int j = 0; j < 32; j++) a[32 * i + j] = (int8_t)((state = state * 1103515245u + 12345u) >> 24);
         acts[i].minus_overcount = wasm_i32x4_splat(-(int32_t)(i * 8));
         acts[i].dy = wasm_f32x4_splat(1.0f);
     }
@@ -936,7 +945,7 @@ bool hs_simd128_q4_0_dots_i16(void) {
     double best[2] = {1e30, 1e30};
     for (int round = 0;; round++) {
         for (int i16 = 0; i16 < 2; i16++) {
-            const double t = time_q4_0_dots(w, acts, i16, reps);
+            const double t = time_q4_0_dots(w, a, acts, i16, reps);
             if (t < best[i16]) best[i16] = t;
         }
         const double elapsed_ms = emscripten_get_now() - start;

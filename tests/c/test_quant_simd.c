@@ -744,6 +744,21 @@ static void check_long_rows(hs_type t, int n) {
                                hs_type_get(t)->name, n, r);
         }
         CHECK(got[ROWS] == -777.0f, "%s long-row decode wrote past row %d", hs_type_get(t)->name, ROWS);
+        if (rows4) { // two tokens: Q4_0's activation records for a group outgrow its stack (heap scratch)
+            uint8_t *y2 = malloc(2 * y_row);
+            memcpy(y2, y, y_row);
+            memcpy(y2 + y_row, y, y_row);
+            float got2[2 * ROWS];
+            fast->gemm_rows4(n, ROWS, 2, x4, x_row, y2, y_row, got2, ROWS);
+            for (int k = 0; k < 2; k++)
+                for (int r = 0; r < ROWS; r++) {
+                    gemm_checks++;
+                    CHECK(f32_bits(got2[k * ROWS + r]) == f32_bits(got[r]) || (isnan(got2[k * ROWS + r]) && isnan(got[r])),
+                          "%s gemm_rows4 n=%d, 2 tokens (special %d) row %d token %d: %.9g, one token gave %.9g",
+                          hs_type_get(t)->name, n, special, r, k, got2[k * ROWS + r], got[r]);
+                }
+            free(y2);
+        }
     }
     free(x);
     free(x4);
