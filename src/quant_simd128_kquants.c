@@ -671,17 +671,32 @@ static inline __attribute__((always_inline)) void q6_activation(const block_q8_K
     act->d = y->d;
 }
 
+// The decode's four byte masks, read once per call through a volatile: V8 rebuilds a v128
+// constant from a general register with three instructions at every use, which were a third of a
+// group's decode (opaque to LLVM, the values stay in locals instead).
+typedef struct {
+    v128_t low6, top2[3];
+} q6_masks;
+
+static volatile const uint8_t q6_mask_bytes[4] = {0x3f, 0x03, 0x0c, 0x30};
+
+static inline q6_masks q6_masks_load(void) {
+    q6_masks m;
+    m.low6 = wasm_i8x16_splat((int8_t)q6_mask_bytes[0]);
+    for (int k = 0; k < 3; k++) m.top2[k] = wasm_i8x16_splat((int8_t)q6_mask_bytes[1 + k]);
+    return m;
+}
+
 // Group g's codes of the four rows: c[k] lane r = row r's elements 16g + 4k .. + 3 (0..63).
-static inline void decode_group_q6x4(const uint8_t *q, v128_t c[4]) {
+static inline void decode_group_q6x4(const uint8_t *q, v128_t c[4], const q6_masks *m) {
     const v128_t a = wasm_v128_load(q), b = wasm_v128_load(q + 16), d = wasm_v128_load(q + 32);
-    const v128_t low6 = wasm_i8x16_const_splat(0x3f);
-    c[0] = wasm_v128_and(a, low6);
-    c[1] = wasm_v128_and(b, low6);
-    c[2] = wasm_v128_and(d, low6);
+    c[0] = wasm_v128_and(a, m->low6);
+    c[1] = wasm_v128_and(b, m->low6);
+    c[2] = wasm_v128_and(d, m->low6);
     // the top 2 bits of each to bits 0-1, 2-3, 4-5 (16-bit shifts: the stray bits are masked)
-    c[3] = wasm_v128_or(wasm_v128_or(wasm_v128_and(wasm_u16x8_shr(a, 6), wasm_i8x16_const_splat(0x03)),
-                                     wasm_v128_and(wasm_u16x8_shr(b, 4), wasm_i8x16_const_splat(0x0c))),
-                        wasm_v128_and(wasm_u16x8_shr(d, 2), wasm_i8x16_const_splat(0x30)));
+    c[3] = wasm_v128_or(wasm_v128_or(wasm_v128_and(wasm_u16x8_shr(a, 6), m->top2[0]),
+                                     wasm_v128_and(wasm_u16x8_shr(b, 4), m->top2[1])),
+                        wasm_v128_and(wasm_u16x8_shr(d, 2), m->top2[2]));
 }
 
 // Lane r: acc + row r's sum of code * activation over the group (a4: its four broadcasts).
@@ -726,6 +741,7 @@ static inline __attribute__((always_inline)) void gemm_q6x4_tokens(int nb, int n
                                                                     size_t x_row, const q6_act *const act[],
                                                                     const uint8_t *const y[], float *s, size_t s_stride,
                                                                     int n, const bool i16) {
+    const q6_masks masks = q6_masks_load();
     for (int r0 = 0; r0 < nr; r0 += 4) {
         const block_q6_Kx4 *xg = (const block_q6_Kx4 *)(x + (size_t)r0 * x_row);
         v128_t acc[Q6_TOKENS], finite[Q6_TOKENS];
@@ -744,7 +760,7 @@ static inline __attribute__((always_inline)) void gemm_q6x4_tokens(int nb, int n
                 }
                 for (int h = 0; h < 2; h++) {
                     v128_t c[4];
-                    decode_group_q6x4(b->q[g + h], c);
+                    decode_group_q6x4(b->q[g + h], c, &masks);
                     if (i16) {
                         const v128_t sc_rows = h ? wasm_i16x8_shuffle(sc, sc, 4, 4, 5, 5, 6, 6, 7, 7)
                                                  : wasm_i16x8_shuffle(sc, sc, 0, 0, 1, 1, 2, 2, 3, 3);
