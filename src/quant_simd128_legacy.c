@@ -735,23 +735,45 @@ typedef struct {
     v128_t c[8];
 } codes_x4;
 
-static inline codes_x4 decode_q4_0x4(const block_q4_0x4 *x) {
+// The decode's constants, read once per call through a volatile (V8 rebuilds a v128 constant with
+// three instructions at every use, and does not hoist it out of the block loop: for a mat-vec,
+// nine of a block's some fifty): the nibble mask, the code offset 8 (plain SIMD128), and
+// hs_simd128_f16hi_to_f32_finite's mask and 2^112.
+typedef struct {
+    v128_t nibble, eight, f16_bits, two_112;
+} q4_0_consts;
+
+static volatile const uint32_t q4_0_const_values[4] = {0x0f0f0f0fu, 0x08080808u, 0x8fffffffu, 0x77800000u /* 2^112 */};
+
+static inline q4_0_consts q4_0_consts_load(void) {
+    q4_0_consts k;
+    k.nibble = wasm_i32x4_splat((int32_t)q4_0_const_values[0]);
+    k.eight = wasm_i32x4_splat((int32_t)q4_0_const_values[1]);
+    k.f16_bits = wasm_i32x4_splat((int32_t)q4_0_const_values[2]);
+    k.two_112 = wasm_i32x4_splat((int32_t)q4_0_const_values[3]);
+    return k;
+}
+
+static inline codes_x4 decode_q4_0x4(const block_q4_0x4 *x, const q4_0_consts *k) {
     codes_x4 w;
     for (int v = 0; v < 4; v++) {
-        unpack_nibbles(x->qs + 16 * v, &w.c[v], &w.c[4 + v]);
+        const v128_t packed = wasm_v128_load(x->qs + 16 * v);
+        w.c[v] = wasm_v128_and(packed, k->nibble);                         // hs_simd128_low_nibbles
+        w.c[4 + v] = wasm_v128_and(wasm_u16x8_shr(packed, 4), k->nibble); // hs_simd128_high_nibbles
         if (!CODES_UNSIGNED) {
-            w.c[v] = wasm_i8x16_sub(w.c[v], wasm_i8x16_const_splat(8));
-            w.c[4 + v] = wasm_i8x16_sub(w.c[4 + v], wasm_i8x16_const_splat(8));
+            w.c[v] = wasm_i8x16_sub(w.c[v], k->eight);
+            w.c[4 + v] = wasm_i8x16_sub(w.c[4 + v], k->eight);
         }
     }
     return w;
 }
 
-// The four rows' scales as f32x4 (finite only: *probe as hs_simd128_gather_f16x4's).
-static inline v128_t scales_x4(const block_q4_0x4 *x, v128_t *probe) {
+// The four rows' scales as f32x4 (finite only: *probe as hs_simd128_gather_f16x4's), converted as
+// hs_simd128_f16hi_to_f32_finite converts.
+static inline v128_t scales_x4(const block_q4_0x4 *x, v128_t *probe, const q4_0_consts *k) {
     const v128_t hi = wasm_i32x4_shl(wasm_u32x4_load16x4(x->d), 16);
     *probe = wasm_u32x4_max(*probe, wasm_i32x4_shl(hi, 1));
-    return hs_simd128_f16hi_to_f32_finite(hi);
+    return wasm_f32x4_mul(wasm_v128_and(wasm_i32x4_shr(hi, 3), k->f16_bits), k->two_112);
 }
 
 // What an activation block brings besides its bytes, worked out once per call: minus the unsigned
@@ -822,15 +844,16 @@ uint64_t hs_gemm_rows4_q4_0_scratch_bytes_simd128(int n, int nt) {
 static inline __attribute__((always_inline)) void gemm_q4_0x4_tokens(int nb, int nr, int nt, const uint8_t *x,
                                                                       size_t x_row, const q4_0_act *acts,
                                                                       const uint8_t *y, size_t y_row, float *s,
-                                                                      size_t s_stride, int n, const bool i16) {
+                                                                      size_t s_stride, int n, const bool i16,
+                                                                      const q4_0_consts *k) {
     for (int r0 = 0; r0 < nr; r0 += 4) {
         const block_q4_0x4 *xg = (const block_q4_0x4 *)(x + (size_t)r0 * x_row);
         v128_t acc[ROWS4_TOKENS];
         for (int t = 0; t < nt; t++) acc[t] = wasm_f32x4_const_splat(0.0f);
         v128_t probe = wasm_i32x4_const_splat(0);
         for (int b = 0; b < nb; b++) {
-            const codes_x4 w = decode_q4_0x4(xg + b);
-            const v128_t dx = scales_x4(xg + b, &probe);
+            const codes_x4 w = decode_q4_0x4(xg + b, k);
+            const v128_t dx = scales_x4(xg + b, &probe, k);
             const q4_0_act *ab = &acts[b];
             const int8_t *a = (const int8_t *)(y + (size_t)b * sizeof(block_q8_0) + 2); // token 0's block b
             for (int t = 0; t < nt; t++, ab += nb, a += y_row)
@@ -858,6 +881,7 @@ static inline __attribute__((always_inline)) void gemm_rows4_q4_0(int n, int nr,
         return;
     }
     const int group = nt < ROWS4_TOKENS ? nt : ROWS4_TOKENS;
+    const q4_0_consts k = q4_0_consts_load();
     q4_0_act on_stack[Q4_0_STACK_ACTS];
     const size_t heap = (size_t)hs_gemm_rows4_q4_0_scratch_bytes_simd128(n, nt);
     q4_0_act *acts = heap ? hs_simd128_scratch(heap) : on_stack;
@@ -875,9 +899,9 @@ static inline __attribute__((always_inline)) void gemm_rows4_q4_0(int n, int nr,
         for (int t = 0; t < tn; t++)
             for (int b = 0; b < nb; b++) q4_0_activation(y + (size_t)(t0 + t) * y_row + (size_t)b * sizeof(block_q8_0), &acts[t * nb + b]);
         if (tn == 1) // a literal 1, so that the inlined decode loop drops the token loop
-            gemm_q4_0x4_tokens(nb, nr, 1, x, x_row, acts, y + (size_t)t0 * y_row, y_row, s + (size_t)t0 * s_stride, s_stride, n, i16);
+            gemm_q4_0x4_tokens(nb, nr, 1, x, x_row, acts, y + (size_t)t0 * y_row, y_row, s + (size_t)t0 * s_stride, s_stride, n, i16, &k);
         else
-            gemm_q4_0x4_tokens(nb, nr, tn, x, x_row, acts, y + (size_t)t0 * y_row, y_row, s + (size_t)t0 * s_stride, s_stride, n, i16);
+            gemm_q4_0x4_tokens(nb, nr, tn, x, x_row, acts, y + (size_t)t0 * y_row, y_row, s + (size_t)t0 * s_stride, s_stride, n, i16, &k);
     }
 }
 
