@@ -293,6 +293,10 @@ static inline split_act split_activation(const int8_t *a, v128_t *mag_probe) {
 
 // i16 lanes of 1, read through a volatile: split_dot's pmaddwd operand, made once per call (a
 // literal would be rebuilt at every use, and the relaxed i32 dot rebuilds its own each time).
+// Each such constant has a static volatile of its own (here and in the other kernels' constant
+// loaders): one helper splatting a volatile local was miscompiled by clang 14, whose wasm backend
+// folded the splats into v128.load32_splat of one reused stack slot after all its stores, so
+// every constant came out as the last (test_quant_simd fails 40038 checks with it).
 static volatile const int16_t i16_one = 1;
 
 static inline v128_t i16_ones(void) { return wasm_i16x8_splat(i16_one); }
@@ -605,12 +609,12 @@ static inline __attribute__((always_inline)) void gemm_blocks(int n, int nr, int
                                                                const block_format f, bool rows4, bool i16_in) {
     const uint8_t *x = vx, *y = vy;
     const bool wide = i16_in && f.kind == DOT_FULL;
-    const v128_t ones = i16_ones();
     if (nt == 1) {
         if (rows4) gemv_rows4(n, nr, x, x_row, y, s, f, i16_in);
         else for (int r = 0; r < nr; r++) vec_dot_blocks(n, &s[r], x + (size_t)r * x_row, y, f);
         return;
     }
+    const v128_t ones = i16_ones();
     if (rows4 && f.kind == DOT_SMALL && gemm_rows4_small(n, nr, nt, x, x_row, y, y_row, s, s_stride, f, i16_in)) return;
     const int nb = n / 32;
     // a tile of rows meets every token before the next tile: the matmul may hand over a thread's
