@@ -48,7 +48,7 @@ for test in tests/c/test_*.c; do
 done
 run_suite simd128 "" "" "" "${all_tests[@]}"
 run_suite relaxed "-mrelaxed-simd" "" "--experimental-wasm-relaxed-simd --no-liftoff" \
-    tests/c/test_quant_simd.c tests/c/test_vec.c tests/c/test_reference.c
+    tests/c/test_quant_simd.c tests/c/test_vec.c tests/c/test_reference.c tests/c/test_matmul.c
 # Workers come from a pool of 4 started with the program (the test asks for up to 4 threads).
 run_suite pthreads "-pthread" "-sPTHREAD_POOL_SIZE=4 -Wno-pthreads-mem-growth" "" tests/c/test_threadpool.c \
     tests/c/test_matmul.c

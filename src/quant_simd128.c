@@ -102,6 +102,9 @@ void hs_quant_simd128_override(hs_quant_traits table[HS_TYPE_COUNT]) {
     table[HS_TYPE_IQ4_NL].gemm = hs_gemm_iq4_nl_q8_0_simd128;
     table[HS_TYPE_Q4_0].gemm_rows4 = hs_gemm_rows4_q4_0_q8_0_simd128;
     table[HS_TYPE_Q4_0].gemm_scratch_bytes = hs_gemm_rows4_q4_0_scratch_bytes_simd128;
+    table[HS_TYPE_Q4_0].prep_bytes = hs_gemm_q4_0_prep_bytes_simd128;
+    table[HS_TYPE_Q4_0].prep_token = hs_prep_token_q4_0_simd128;
+    table[HS_TYPE_Q4_0].gemm_rows4_prep = hs_gemm_rows4_prep_q4_0_q8_0_simd128;
     table[HS_TYPE_Q4_1].gemm_rows4 = hs_gemm_rows4_q4_1_q8_1_simd128;
     table[HS_TYPE_Q5_0].gemm_rows4 = hs_gemm_rows4_q5_0_q8_0_simd128;
     table[HS_TYPE_Q5_1].gemm_rows4 = hs_gemm_rows4_q5_1_q8_1_simd128;
@@ -123,6 +126,7 @@ void hs_quant_simd128_override(hs_quant_traits table[HS_TYPE_COUNT]) {
     if (i16_dots) {
         table[HS_TYPE_Q4_0].gemm = hs_gemm_q4_0_q8_0_i16_simd128;
         table[HS_TYPE_Q4_0].gemm_rows4 = hs_gemm_rows4_q4_0_q8_0_i16_simd128;
+        table[HS_TYPE_Q4_0].gemm_rows4_prep = hs_gemm_rows4_prep_q4_0_q8_0_i16_simd128;
         table[HS_TYPE_Q4_1].gemm = hs_gemm_q4_1_q8_1_i16_simd128;
         table[HS_TYPE_Q4_1].gemm_rows4 = hs_gemm_rows4_q4_1_q8_1_i16_simd128;
         table[HS_TYPE_Q5_0].gemm = hs_gemm_q5_0_q8_0_i16_simd128;

@@ -31,7 +31,15 @@ uint64_t hs_gemm_f16_scratch_bytes_simd128(int n, int nt);
 void hs_gemm_rows4_f16_f16_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y, size_t y_row,
                                    float *s, size_t s_stride);
 uint64_t hs_gemm_rows4_q4_0_scratch_bytes_simd128(int n, int nt);
+// Q4_0's activation blocks worked out once per matmul (hs_quant_traits.prep_*) and its
+// interleaved gemm on them (quant_simd128_legacy.c).
+uint64_t hs_gemm_q4_0_prep_bytes_simd128(int n, int nt);
+void hs_prep_token_q4_0_simd128(int n, int nt, int t, const void *y, void *prep);
+void hs_gemm_rows4_prep_q4_0_q8_0_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y,
+                                         size_t y_row, const void *prep, float *s, size_t s_stride);
 #ifdef __wasm_relaxed_simd__
+void hs_gemm_rows4_prep_q4_0_q8_0_i16_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y,
+                                             size_t y_row, const void *prep, float *s, size_t s_stride);
 // The same by i16 pair sums (quant_simd128_legacy.c), and whether it is the faster here: timed
 // once, on the first call of the table (30-150 ms).
 void hs_gemm_rows4_q4_0_q8_0_i16_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y,

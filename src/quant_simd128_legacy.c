@@ -914,6 +914,46 @@ void hs_gemm_rows4_q4_0_q8_0_simd128(int n, int nr, int nt, const void *vx, size
     gemm_rows4_q4_0(n, nr, nt, vx, x_row, vy, y_row, s, s_stride, false);
 }
 
+// ---- Q4_0's activation blocks worked out once per matmul ----
+//
+// The matmul may work out every token's q4_0_act blocks once (hs_quant_traits.prep_token, its
+// tokens shared out over the threads) and then hand the rows out on demand in chunks: with each
+// call working out its own, the rows went to the threads in two fixed halves, and a 2-thread
+// prefill waited at the end of every matmul for whichever vCPU ran slower (9.7 % of the two cores
+// idle in a perf profile of Q4_0 pp64). Layout: token t's block b at ((q4_0_act *)prep)[t * nb + b],
+// as gemm_rows4_q4_0 keeps them; 32 bytes per block (2 KiB per token at n = 2048).
+uint64_t hs_gemm_q4_0_prep_bytes_simd128(int n, int nt) {
+    if (n <= 0 || n % 32 != 0 || nt <= 0) return 0;
+    return (uint64_t)nt * (uint64_t)(n / 32) * sizeof(q4_0_act);
+}
+
+void hs_prep_token_q4_0_simd128(int n, int nt, int t, const void *y, void *prep) {
+    (void)nt;
+    const int nb = n / 32;
+    q4_0_act *acts = (q4_0_act *)prep + (size_t)t * (size_t)nb;
+    for (int b = 0; b < nb; b++) q4_0_activation((const uint8_t *)y + (size_t)b * sizeof(block_q8_0), &acts[b]);
+}
+
+static inline __attribute__((always_inline)) void gemm_rows4_prep_q4_0(int n, int nr, int nt, const void *vx,
+                                                                        size_t x_row, const void *vy, size_t y_row,
+                                                                        const void *prep, float *s, size_t s_stride,
+                                                                        const bool i16) {
+    const uint8_t *x = vx, *y = vy;
+    const int nb = n / 32;
+    const q4_0_act *acts = prep;
+    const q4_0_consts k = q4_0_consts_load();
+    for (int t0 = 0; t0 < nt; t0 += ROWS4_TOKENS) {
+        const int tn = nt - t0 < ROWS4_TOKENS ? nt - t0 : ROWS4_TOKENS;
+        gemm_q4_0x4_tokens(nb, nr, tn, x, x_row, acts + (size_t)t0 * (size_t)nb, y + (size_t)t0 * y_row, y_row,
+                           s + (size_t)t0 * s_stride, s_stride, n, i16, &k);
+    }
+}
+
+void hs_gemm_rows4_prep_q4_0_q8_0_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y,
+                                         size_t y_row, const void *prep, float *s, size_t s_stride) {
+    gemm_rows4_prep_q4_0(n, nr, nt, x, x_row, y, y_row, prep, s, s_stride, false);
+}
+
 #ifdef __wasm_relaxed_simd__
 // ---- Q4_0's dots by i16 pair sums ----
 //
@@ -928,6 +968,11 @@ void hs_gemm_rows4_q4_0_q8_0_simd128(int n, int nr, int nt, const void *vx, size
 void hs_gemm_rows4_q4_0_q8_0_i16_simd128(int n, int nr, int nt, const void *vx, size_t x_row, const void *vy,
                                         size_t y_row, float *s, size_t s_stride) {
     gemm_rows4_q4_0(n, nr, nt, vx, x_row, vy, y_row, s, s_stride, true);
+}
+
+void hs_gemm_rows4_prep_q4_0_q8_0_i16_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y,
+                                             size_t y_row, const void *prep, float *s, size_t s_stride) {
+    gemm_rows4_prep_q4_0(n, nr, nt, x, x_row, y, y_row, prep, s, s_stride, true);
 }
 
 // Seconds for 256 * reps block dots (64 activation blocks x 4 weight groups, reps times) one way.

@@ -1,6 +1,6 @@
 // The matmul (src/matmul.c) against vec_dot per row and token, bit for bit: on one thread and on
-// two, with and without activations prepared in the gemm's own form (hs_matmul_ctx.prep; F16 and
-// BF16 in WebAssembly builds), whose rows then go out on demand in chunks. Shapes cross the
+// two, with and without activations prepared in the gemm's own form (hs_matmul_ctx.prep; F16,
+// BF16 and interleaved Q4_0 in WebAssembly builds), whose rows then go out on demand in chunks. Shapes cross the
 // chunks (64 rows) and the F16 gemm's token groups (64 tokens); weights of several types share
 // one call; Q8_0, IQ4_NL and k-quant weights, whose gemms also take rows on demand; F16 rows interleaved in pairs (rows4) as the loader leaves them; an inf activation.
 // Natively the table has no prepared form: the same checks then cover the plain paths. The
@@ -115,6 +115,7 @@ int main(void) {
 #endif
 #ifdef __wasm_simd128__
     CHECK(hs_quant_traits_get(HS_TYPE_F16)->gemm_prep != NULL, "F16 has no gemm_prep: the prepared path goes untested");
+    CHECK(hs_quant_traits_get(HS_TYPE_Q4_0)->gemm_rows4_prep != NULL, "Q4_0 has no gemm_rows4_prep: its prepared path goes untested");
 #endif
     static const struct { int K, T; } shapes[] = {{256, 70}, {256, 5}, {200, 9}, {64, 2}};
     uint64_t seed = 42;
@@ -134,6 +135,10 @@ int main(void) {
         weight ints[3] = {make_weight(k32 ? HS_TYPE_Q8_0 : HS_TYPE_F16, K, 136, true, seed + 7),
                           make_weight(k256 ? HS_TYPE_Q4_K : k32 ? HS_TYPE_Q8_0 : HS_TYPE_F16, K, 80, false, seed + 8),
                           make_weight(k256 ? HS_TYPE_Q6_K : k32 ? HS_TYPE_IQ4_NL : HS_TYPE_F16, K, 68, true, seed + 9)};
+        // Q4_0 interleaved, whose gemm reads prepared activation blocks (wasm), with Q8_0 beside it
+        weight q4[3] = {make_weight(k32 ? HS_TYPE_Q4_0 : HS_TYPE_F16, K, 200, true, seed + 10),
+                        make_weight(k32 ? HS_TYPE_Q4_0 : HS_TYPE_F16, K, 68, true, seed + 11),
+                        make_weight(k32 ? HS_TYPE_Q8_0 : HS_TYPE_F16, K, 36, false, seed + 12)};
         char what[96];
         for (int p = 0; p < 2; p++) {
             for (int prep = 0; prep < 2; prep++) {
@@ -145,6 +150,8 @@ int main(void) {
                 check_matmul(pools[p], prep, x, T, K, mixed, 1, what);
                 snprintf(what, sizeof what, "integer formats K=%d T=%d, %d thread(s)", K, T, hs_threadpool_size(pools[p]));
                 check_matmul(pools[p], prep, x, T, K, ints, 3, what);
+                snprintf(what, sizeof what, "Q4_0 + Q8_0 K=%d T=%d, %d thread(s)", K, T, hs_threadpool_size(pools[p]));
+                check_matmul(pools[p], prep, x, T, K, q4, 3, what);
             }
         }
         // an inf activation in token 1: its results are the reference's (inf or NaN) either way
@@ -152,8 +159,10 @@ int main(void) {
         for (int p = 0; p < 2; p++) {
             snprintf(what, sizeof what, "F16 K=%d T=%d with an inf, %d thread(s)", K, T, hs_threadpool_size(pools[p]));
             check_matmul(pools[p], true, x, T, K, f16, 3, what);
+            snprintf(what, sizeof what, "Q4_0 + Q8_0 K=%d T=%d with an inf, %d thread(s)", K, T, hs_threadpool_size(pools[p]));
+            check_matmul(pools[p], true, x, T, K, q4, 3, what);
         }
-        for (int i = 0; i < 3; i++) free_weight(&f16[i]), free_weight(&mixed[i]), free_weight(&ints[i]);
+        for (int i = 0; i < 3; i++) free_weight(&f16[i]), free_weight(&mixed[i]), free_weight(&ints[i]), free_weight(&q4[i]);
         free(x);
     }
     printf("%d results compared\n", checks);

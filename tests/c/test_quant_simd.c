@@ -687,6 +687,14 @@ static void test_gemm(void) {
                     if (fast->gemm_rows4_prep && nt > 1)
                         check_prep(fast, fast->gemm_rows4_prep, "gemm_rows4_prep", n, nr, nt, x4, row_bytes, y, y_row, out,
                                    (size_t)nr, special);
+#ifdef __wasm_relaxed_simd__
+                    if (t == HS_TYPE_Q4_0 && nt > 1) { // both ways of its dots, whichever the table took
+                        check_prep(fast, hs_gemm_rows4_prep_q4_0_q8_0_simd128, "gemm_rows4_prep (i32 dots)", n, nr, nt, x4,
+                                   row_bytes, y, y_row, out, (size_t)nr, special);
+                        check_prep(fast, hs_gemm_rows4_prep_q4_0_q8_0_i16_simd128, "gemm_rows4_prep (i16 dots)", n, nr, nt,
+                                   x4, row_bytes, y, y_row, out, (size_t)nr, special);
+                    }
+#endif
                 }
             }
             free(x_saved), free(y_saved);
@@ -886,6 +894,7 @@ static void test_simd_installed(void) {
         if (t == HS_TYPE_F16) CHECK(fast->gemm_rows4 != NULL, "F16: no SIMD gemm_rows4");
         if (t == HS_TYPE_F16 || t == HS_TYPE_BF16) CHECK(fast->gemm_prep != NULL, "%s: no gemm_prep", hs_type_get(t)->name);
         if (t == HS_TYPE_F16) CHECK(fast->gemm_rows4_prep != NULL, "F16: no gemm_rows4_prep");
+        if (t == HS_TYPE_Q4_0) CHECK(fast->gemm_rows4_prep != NULL, "Q4_0: no gemm_rows4_prep");
         const bool activation = t == HS_TYPE_Q8_0 || t == HS_TYPE_Q8_1 || t == HS_TYPE_Q8_K || t == HS_TYPE_F16 ||
                                 t == HS_TYPE_BF16;
         if (activation) {
