@@ -34,6 +34,8 @@ typedef void (*hs_vec_dot_fn)(int n, float *s, const void *x, const void *y);
 // for several tokens instead of once per token.
 typedef void (*hs_gemm_fn)(int n, int nr, int nt, const void *x, size_t x_row, const void *y, size_t y_row,
                            float *s, size_t s_stride);
+// Token t of nt from its vec_dot_type row y into prep (see hs_quant_traits.prep_token).
+typedef void (*hs_prep_token_fn)(int n, int nt, int t, const void *y, void *prep);
 // The gemm on activations the matmul has prepared in the kernel's own form (prep, made by the
 // type's prep_token for all nt tokens); y, y_row still the vec_dot_type rows they came from.
 typedef void (*hs_gemm_prep_fn)(int n, int nr, int nt, const void *x, size_t x_row, const void *y, size_t y_row,
@@ -76,7 +78,7 @@ typedef struct {
     // threads may share them out); gemm_prep / gemm_rows4_prep: gemm / gemm_rows4 (nt > 1) reading
     // prep, with the same results. NULL: not offered.
     uint64_t (*prep_bytes)(int n, int nt);
-    void (*prep_token)(int n, int nt, int t, const void *y, void *prep);
+    hs_prep_token_fn prep_token;
     hs_gemm_prep_fn gemm_prep;
     hs_gemm_prep_fn gemm_rows4_prep;
     // The gemm and gemm_rows4 prepare nothing per call (each call costs its rows' work alone), so

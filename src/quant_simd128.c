@@ -162,6 +162,9 @@ void hs_quant_simd128_override(hs_quant_traits table[HS_TYPE_COUNT]) {
     table[HS_TYPE_Q6_K].gemm_scratch_bytes = hs_gemm_rows4_q6_K_scratch_bytes_simd128;
     table[HS_TYPE_Q6_K].gemm_whole_range = true;
     table[HS_TYPE_Q6_K].gemm_calls_cheap = false; // its rows4 gemm works out the tokens' q6_act per call
+    table[HS_TYPE_Q6_K].prep_bytes = hs_gemm_q6_K_prep_bytes_simd128; // unless the matmul did
+    table[HS_TYPE_Q6_K].prep_token = i16_dots ? hs_prep_token_q6_K_i16_simd128 : hs_prep_token_q6_K_simd128;
+    table[HS_TYPE_Q6_K].gemm_rows4_prep = i16_dots ? hs_gemm_rows4_prep_q6_K_q8_K_i16_simd128 : hs_gemm_rows4_prep_q6_K_q8_K_simd128;
 #endif
 }
 

@@ -152,6 +152,15 @@ void hs_gemm_q6_K_q8_K_simd128(int n, int nr, int nt, const void *x, size_t x_ro
 void hs_gemm_rows4_q6_K_q8_K_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y, size_t y_row,
                                      float *s, size_t s_stride);
 uint64_t hs_gemm_rows4_q6_K_scratch_bytes_simd128(int n, int nt);
+// Q6_K's activations worked out once per matmul (hs_quant_traits.prep_*), one prep_token per way
+// of forming the dots, and its interleaved gemms on them.
+uint64_t hs_gemm_q6_K_prep_bytes_simd128(int n, int nt);
+void hs_prep_token_q6_K_simd128(int n, int nt, int t, const void *y, void *prep);
+void hs_prep_token_q6_K_i16_simd128(int n, int nt, int t, const void *y, void *prep);
+void hs_gemm_rows4_prep_q6_K_q8_K_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y,
+                                          size_t y_row, const void *prep, float *s, size_t s_stride);
+void hs_gemm_rows4_prep_q6_K_q8_K_i16_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y,
+                                              size_t y_row, const void *prep, float *s, size_t s_stride);
 #endif
 
 // ---- f16 -> f32 ----

@@ -850,6 +850,64 @@ void hs_gemm_rows4_q6_K_q8_K_i16_simd128(int n, int nr, int nt, const void *vx, 
                                          size_t y_row, float *s, size_t s_stride) {
     gemm_rows4_q6(n, nr, nt, vx, x_row, vy, y_row, s, s_stride, true);
 }
+
+// ---- Q6_K's activations worked out once per matmul ----
+//
+// As Q4_0's (quant_simd128_legacy.c): the matmul works out every token's q6_act once
+// (hs_quant_traits.prep_token, the tokens shared out over the threads) and hands the rows out on
+// demand in chunks, where each call working out its own kept the rows in two fixed halves, which
+// a slower vCPU left the other waiting on (Q6_K pp64 ran 1.2-1.3x faster on 2 threads than on 1).
+// Layout: token t's super-block i at ((q6_act *)prep)[t * nb + i], filled for the table's way of
+// forming the dots (one prep_token per way); 1424 bytes a super-block (730 KiB for 64 tokens of a
+// 2048-wide row).
+uint64_t hs_gemm_q6_K_prep_bytes_simd128(int n, int nt) {
+    if (n <= 0 || n % QK_K != 0 || nt <= 0) return 0;
+    return (uint64_t)nt * (uint64_t)(n / QK_K) * sizeof(q6_act);
+}
+
+static inline __attribute__((always_inline)) void prep_token_q6(int n, int t, const void *y, void *prep, const bool i16) {
+    const int nb = n / QK_K;
+    q6_act *acts = (q6_act *)prep + (size_t)t * (size_t)nb;
+    for (int i = 0; i < nb; i++) q6_activation((const block_q8_K *)y + i, &acts[i], i16);
+}
+
+void hs_prep_token_q6_K_simd128(int n, int nt, int t, const void *y, void *prep) {
+    (void)nt;
+    prep_token_q6(n, t, y, prep, false);
+}
+
+void hs_prep_token_q6_K_i16_simd128(int n, int nt, int t, const void *y, void *prep) {
+    (void)nt;
+    prep_token_q6(n, t, y, prep, true);
+}
+
+static inline __attribute__((always_inline)) void gemm_rows4_prep_q6(int n, int nr, int nt, const void *vx, size_t x_row,
+                                                                      const void *vy, size_t y_row, const void *prep,
+                                                                      float *s, size_t s_stride, const bool i16) {
+    const uint8_t *x = vx, *y = vy;
+    const int nb = n / QK_K;
+    const q6_act *acts = prep;
+    for (int t0 = 0; t0 < nt; t0 += Q6_TOKENS) {
+        const int tn = nt - t0 < Q6_TOKENS ? nt - t0 : Q6_TOKENS;
+        const q6_act *a[Q6_TOKENS];
+        const uint8_t *yt[Q6_TOKENS];
+        for (int t = 0; t < Q6_TOKENS; t++) { // spare lanes repeat the group's first token
+            a[t] = &acts[(size_t)(t0 + (t < tn ? t : 0)) * (size_t)nb];
+            yt[t] = y + (size_t)(t0 + (t < tn ? t : 0)) * y_row;
+        }
+        gemm_q6x4_tokens(nb, nr, Q6_TOKENS, tn, x, x_row, a, yt, s + (size_t)t0 * s_stride, s_stride, n, i16);
+    }
+}
+
+void hs_gemm_rows4_prep_q6_K_q8_K_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y,
+                                          size_t y_row, const void *prep, float *s, size_t s_stride) {
+    gemm_rows4_prep_q6(n, nr, nt, x, x_row, y, y_row, prep, s, s_stride, false);
+}
+
+void hs_gemm_rows4_prep_q6_K_q8_K_i16_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y,
+                                              size_t y_row, const void *prep, float *s, size_t s_stride) {
+    gemm_rows4_prep_q6(n, nr, nt, x, x_row, y, y_row, prep, s, s_stride, true);
+}
 #endif // __wasm_relaxed_simd__
 
 // ---- decode ----

@@ -485,7 +485,7 @@ static void check_decode(const hs_quant_traits *fast, hs_gemm_fn kernel, const c
 // in reverse order (the matmul shares them out over threads), results bit for bit `want`, the
 // gemm's on the same rows (checked against vec_dot above).
 static int prep_checks;
-static void check_prep(const hs_quant_traits *fast, hs_gemm_prep_fn gemm_prep, const char *name, int n, int nr, int nt,
+static void check_prep(const hs_quant_traits *fast, hs_prep_token_fn prep_token, hs_gemm_prep_fn gemm_prep, const char *name, int n, int nr, int nt,
                        const uint8_t *x, size_t x_row, const uint8_t *y, size_t y_row, const float *want,
                        size_t s_stride, int special) {
     const uint64_t bytes = fast->prep_bytes(n, nt);
@@ -495,7 +495,7 @@ static void check_prep(const hs_quant_traits *fast, hs_gemm_prep_fn gemm_prep, c
     }
     void *prep = aligned_alloc(16, (size_t)(bytes + 15) & ~(size_t)15);
     memset(prep, 0xa5, (size_t)bytes); // nothing read unwritten: a stale copy would show
-    for (int k = nt - 1; k >= 0; k--) fast->prep_token(n, nt, k, y + (size_t)k * y_row, prep);
+    for (int k = nt - 1; k >= 0; k--) prep_token(n, nt, k, y + (size_t)k * y_row, prep);
     float *out = malloc((size_t)nt * s_stride * sizeof(float));
     for (size_t i = 0; i < (size_t)nt * s_stride; i++) out[i] = -777.0f;
     gemm_prep(n, nr, nt, x, x_row, y, y_row, prep, out, s_stride);
@@ -643,7 +643,7 @@ static void test_gemm(void) {
                     }
 #endif
                     if (fast->gemm_prep && nt > 1)
-                        check_prep(fast, fast->gemm_prep, "gemm_prep", n, nr, nt, x, x_row, y, y_row, out, s_stride, special);
+                        check_prep(fast, fast->prep_token, fast->gemm_prep, "gemm_prep", n, nr, nt, x, x_row, y, y_row, out, s_stride, special);
                     // the decode path (one token): vec_dot bit for bit, row by row
                     if (fast->gemv && nt == 1) check_decode(fast, fast->gemv, "gemv", n, nr, special, x, x_row, y, y_row);
                     // the decode path for rows the load-time check finds free of inf / NaN (row 2
@@ -685,14 +685,20 @@ static void test_gemm(void) {
                         }
                     }
                     if (fast->gemm_rows4_prep && nt > 1)
-                        check_prep(fast, fast->gemm_rows4_prep, "gemm_rows4_prep", n, nr, nt, x4, row_bytes, y, y_row, out,
+                        check_prep(fast, fast->prep_token, fast->gemm_rows4_prep, "gemm_rows4_prep", n, nr, nt, x4, row_bytes, y, y_row, out,
                                    (size_t)nr, special);
 #ifdef __wasm_relaxed_simd__
                     if (t == HS_TYPE_Q4_0 && nt > 1) { // both ways of its dots, whichever the table took
-                        check_prep(fast, hs_gemm_rows4_prep_q4_0_q8_0_simd128, "gemm_rows4_prep (i32 dots)", n, nr, nt, x4,
-                                   row_bytes, y, y_row, out, (size_t)nr, special);
-                        check_prep(fast, hs_gemm_rows4_prep_q4_0_q8_0_i16_simd128, "gemm_rows4_prep (i16 dots)", n, nr, nt,
-                                   x4, row_bytes, y, y_row, out, (size_t)nr, special);
+                        check_prep(fast, fast->prep_token, hs_gemm_rows4_prep_q4_0_q8_0_simd128, "gemm_rows4_prep (i32 dots)",
+                                   n, nr, nt, x4, row_bytes, y, y_row, out, (size_t)nr, special);
+                        check_prep(fast, fast->prep_token, hs_gemm_rows4_prep_q4_0_q8_0_i16_simd128, "gemm_rows4_prep (i16 dots)",
+                                   n, nr, nt, x4, row_bytes, y, y_row, out, (size_t)nr, special);
+                    }
+                    if (t == HS_TYPE_Q6_K && nt > 1) { // each way with its own prepared activations
+                        check_prep(fast, hs_prep_token_q6_K_simd128, hs_gemm_rows4_prep_q6_K_q8_K_simd128,
+                                   "gemm_rows4_prep (i32 dots)", n, nr, nt, x4, row_bytes, y, y_row, out, (size_t)nr, special);
+                        check_prep(fast, hs_prep_token_q6_K_i16_simd128, hs_gemm_rows4_prep_q6_K_q8_K_i16_simd128,
+                                   "gemm_rows4_prep (i16 dots)", n, nr, nt, x4, row_bytes, y, y_row, out, (size_t)nr, special);
                     }
 #endif
                 }
@@ -895,6 +901,9 @@ static void test_simd_installed(void) {
         if (t == HS_TYPE_F16 || t == HS_TYPE_BF16) CHECK(fast->gemm_prep != NULL, "%s: no gemm_prep", hs_type_get(t)->name);
         if (t == HS_TYPE_F16) CHECK(fast->gemm_rows4_prep != NULL, "F16: no gemm_rows4_prep");
         if (t == HS_TYPE_Q4_0) CHECK(fast->gemm_rows4_prep != NULL, "Q4_0: no gemm_rows4_prep");
+#ifdef __wasm_relaxed_simd__
+        if (t == HS_TYPE_Q6_K) CHECK(fast->gemm_rows4_prep != NULL, "Q6_K: no gemm_rows4_prep");
+#endif
         const bool activation = t == HS_TYPE_Q8_0 || t == HS_TYPE_Q8_1 || t == HS_TYPE_Q8_K || t == HS_TYPE_F16 ||
                                 t == HS_TYPE_BF16;
         if (activation) {
