@@ -797,6 +797,30 @@ static inline __attribute__((always_inline)) void gemm_q6x4_tokens(int nb, int n
     }
 }
 
+// Token t's q6_act, from its Q8_K row y, into acts[t * nb ..) (nb = n / QK_K).
+static inline __attribute__((always_inline)) void prep_token_q6(int n, int t, const void *y, void *acts, const bool i16) {
+    const int nb = n / QK_K;
+    q6_act *a = (q6_act *)acts + (size_t)t * (size_t)nb;
+    for (int i = 0; i < nb; i++) q6_activation((const block_q8_K *)y + i, &a[i], i16);
+}
+
+// Rows [0, nr) x tokens [0, nt) (token t's q6_act at acts[t * nb ..), its row at y + t *
+// y_row), in groups of Q6_TOKENS.
+static inline __attribute__((always_inline)) void gemm_q6x4_groups(int nb, int nr, int nt, const uint8_t *x, size_t x_row,
+                                                                    const q6_act *acts, const uint8_t *y, size_t y_row,
+                                                                    float *s, size_t s_stride, int n, const bool i16) {
+    for (int t0 = 0; t0 < nt; t0 += Q6_TOKENS) {
+        const int tn = nt - t0 < Q6_TOKENS ? nt - t0 : Q6_TOKENS;
+        const q6_act *a[Q6_TOKENS];
+        const uint8_t *yt[Q6_TOKENS];
+        for (int t = 0; t < Q6_TOKENS; t++) { // spare lanes repeat the group's first token
+            a[t] = &acts[(size_t)(t0 + (t < tn ? t : 0)) * (size_t)nb];
+            yt[t] = y + (size_t)(t0 + (t < tn ? t : 0)) * y_row;
+        }
+        gemm_q6x4_tokens(nb, nr, Q6_TOKENS, tn, x, x_row, a, yt, s + (size_t)t0 * s_stride, s_stride, n, i16);
+    }
+}
+
 static inline __attribute__((always_inline)) void gemm_rows4_q6(int n, int nr, int nt, const void *vx, size_t x_row,
                                                                  const void *vy, size_t y_row, float *s, size_t s_stride,
                                                                  const bool i16) {
@@ -820,24 +844,14 @@ static inline __attribute__((always_inline)) void gemm_rows4_q6(int n, int nr, i
                     sp[(size_t)t * s_stride + (size_t)r] = vec_dot_rows4_q6(n, x, x_row, r, (const block_q8_K *)(yp + (size_t)t * y_row));
             continue;
         }
-        for (int t = 0; t < pn; t++)
-            for (int i = 0; i < nb; i++) q6_activation((const block_q8_K *)(yp + (size_t)t * y_row) + i, &acts[t * nb + i], i16);
+        for (int t = 0; t < pn; t++) prep_token_q6(n, t, yp + (size_t)t * y_row, acts, i16);
         if (pn == 1) { // a literal 1, so that the inlined decode loop drops the token loop
             const q6_act *a[1] = {acts};
             const uint8_t *yt[1] = {yp};
             gemm_q6x4_tokens(nb, nr, 1, 1, x, x_row, a, yt, sp, s_stride, n, i16);
             continue;
         }
-        for (int t0 = 0; t0 < pn; t0 += Q6_TOKENS) {
-            const int tn = pn - t0 < Q6_TOKENS ? pn - t0 : Q6_TOKENS;
-            const q6_act *a[Q6_TOKENS];
-            const uint8_t *yt[Q6_TOKENS];
-            for (int t = 0; t < Q6_TOKENS; t++) { // spare lanes repeat the group's first token
-                a[t] = &acts[(t0 + (t < tn ? t : 0)) * nb];
-                yt[t] = yp + (size_t)(t0 + (t < tn ? t : 0)) * y_row;
-            }
-            gemm_q6x4_tokens(nb, nr, Q6_TOKENS, tn, x, x_row, a, yt, sp + (size_t)t0 * s_stride, s_stride, n, i16);
-        }
+        gemm_q6x4_groups(nb, nr, pn, x, x_row, acts, yp, y_row, sp, s_stride, n, i16);
     }
 }
 
@@ -865,12 +879,6 @@ uint64_t hs_gemm_q6_K_prep_bytes_simd128(int n, int nt) {
     return (uint64_t)nt * (uint64_t)(n / QK_K) * sizeof(q6_act);
 }
 
-static inline __attribute__((always_inline)) void prep_token_q6(int n, int t, const void *y, void *prep, const bool i16) {
-    const int nb = n / QK_K;
-    q6_act *acts = (q6_act *)prep + (size_t)t * (size_t)nb;
-    for (int i = 0; i < nb; i++) q6_activation((const block_q8_K *)y + i, &acts[i], i16);
-}
-
 void hs_prep_token_q6_K_simd128(int n, int nt, int t, const void *y, void *prep) {
     (void)nt;
     prep_token_q6(n, t, y, prep, false);
@@ -881,32 +889,14 @@ void hs_prep_token_q6_K_i16_simd128(int n, int nt, int t, const void *y, void *p
     prep_token_q6(n, t, y, prep, true);
 }
 
-static inline __attribute__((always_inline)) void gemm_rows4_prep_q6(int n, int nr, int nt, const void *vx, size_t x_row,
-                                                                      const void *vy, size_t y_row, const void *prep,
-                                                                      float *s, size_t s_stride, const bool i16) {
-    const uint8_t *x = vx, *y = vy;
-    const int nb = n / QK_K;
-    const q6_act *acts = prep;
-    for (int t0 = 0; t0 < nt; t0 += Q6_TOKENS) {
-        const int tn = nt - t0 < Q6_TOKENS ? nt - t0 : Q6_TOKENS;
-        const q6_act *a[Q6_TOKENS];
-        const uint8_t *yt[Q6_TOKENS];
-        for (int t = 0; t < Q6_TOKENS; t++) { // spare lanes repeat the group's first token
-            a[t] = &acts[(size_t)(t0 + (t < tn ? t : 0)) * (size_t)nb];
-            yt[t] = y + (size_t)(t0 + (t < tn ? t : 0)) * y_row;
-        }
-        gemm_q6x4_tokens(nb, nr, Q6_TOKENS, tn, x, x_row, a, yt, s + (size_t)t0 * s_stride, s_stride, n, i16);
-    }
-}
-
 void hs_gemm_rows4_prep_q6_K_q8_K_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y,
                                           size_t y_row, const void *prep, float *s, size_t s_stride) {
-    gemm_rows4_prep_q6(n, nr, nt, x, x_row, y, y_row, prep, s, s_stride, false);
+    gemm_q6x4_groups(n / QK_K, nr, nt, x, x_row, prep, y, y_row, s, s_stride, n, false);
 }
 
 void hs_gemm_rows4_prep_q6_K_q8_K_i16_simd128(int n, int nr, int nt, const void *x, size_t x_row, const void *y,
                                               size_t y_row, const void *prep, float *s, size_t s_stride) {
-    gemm_rows4_prep_q6(n, nr, nt, x, x_row, y, y_row, prep, s, s_stride, true);
+    gemm_q6x4_groups(n / QK_K, nr, nt, x, x_row, prep, y, y_row, s, s_stride, n, true);
 }
 #endif // __wasm_relaxed_simd__
 

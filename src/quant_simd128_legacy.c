@@ -875,6 +875,11 @@ static inline __attribute__((always_inline)) void gemm_q4_0x4_tokens(int nb, int
     }
 }
 
+// Token row y's activation blocks into acts[0, nb).
+static inline void q4_0_token_activations(int nb, const uint8_t *y, q4_0_act *acts) {
+    for (int b = 0; b < nb; b++) q4_0_activation(y + (size_t)b * sizeof(block_q8_0), &acts[b]);
+}
+
 static inline __attribute__((always_inline)) void gemm_rows4_q4_0(int n, int nr, int nt, const void *vx, size_t x_row,
                                                                    const void *vy, size_t y_row, float *s,
                                                                    size_t s_stride, const bool i16) {
@@ -900,8 +905,7 @@ static inline __attribute__((always_inline)) void gemm_rows4_q4_0(int n, int nr,
             for (int r = 0; r < nr; r++) s[(size_t)t0 * s_stride + (size_t)r] = reference_rows4(n, x, x_row, r, y + (size_t)t0 * y_row, Q4_0);
             continue;
         }
-        for (int t = 0; t < tn; t++)
-            for (int b = 0; b < nb; b++) q4_0_activation(y + (size_t)(t0 + t) * y_row + (size_t)b * sizeof(block_q8_0), &acts[t * nb + b]);
+        for (int t = 0; t < tn; t++) q4_0_token_activations(nb, y + (size_t)(t0 + t) * y_row, &acts[t * nb]);
         if (tn == 1) // a literal 1, so that the inlined decode loop drops the token loop
             gemm_q4_0x4_tokens(nb, nr, 1, x, x_row, acts, y + (size_t)t0 * y_row, y_row, s + (size_t)t0 * s_stride, s_stride, n, i16, &k);
         else
@@ -930,8 +934,7 @@ uint64_t hs_gemm_q4_0_prep_bytes_simd128(int n, int nt) {
 void hs_prep_token_q4_0_simd128(int n, int nt, int t, const void *y, void *prep) {
     (void)nt;
     const int nb = n / 32;
-    q4_0_act *acts = (q4_0_act *)prep + (size_t)t * (size_t)nb;
-    for (int b = 0; b < nb; b++) q4_0_activation((const uint8_t *)y + (size_t)b * sizeof(block_q8_0), &acts[b]);
+    q4_0_token_activations(nb, y, (q4_0_act *)prep + (size_t)t * (size_t)nb);
 }
 
 static inline __attribute__((always_inline)) void gemm_rows4_prep_q4_0(int n, int nr, int nt, const void *vx,

@@ -1,7 +1,7 @@
 // The matmul (src/matmul.c) against vec_dot per row and token, bit for bit: on one thread and on
 // two, with and without activations prepared in the gemm's own form (hs_matmul_ctx.prep; F16,
-// BF16, interleaved Q4_0 and, under relaxed SIMD, Q6_K in WebAssembly builds), whose rows then go out on demand in chunks. Shapes cross the
-// chunks (64 rows) and the F16 gemm's token groups (64 tokens); weights of several types share
+// BF16, interleaved Q4_0 and, under relaxed SIMD, Q6_K in WebAssembly builds), whose rows then go
+// out on demand in chunks. Shapes cross the chunks (64 rows) and the F16 gemm's token groups (64 tokens); weights of several types share
 // one call; Q8_0, IQ4_NL and k-quant weights, whose gemms also take rows on demand; F16 rows interleaved in pairs (rows4) as the loader leaves them; an inf activation.
 // Natively the table has no prepared form: the same checks then cover the plain paths. The
 // on-demand path needs two threads: the pthreads flavour of the wasm suite runs this test.
