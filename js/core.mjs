@@ -100,6 +100,9 @@ export class EngineCore {
 
     get variant() { return this.#runtime.variant; }
     get simd() { return this.#runtime.simd; }
+    // Which kernels compute: 'reference', 'simd128', 'relaxed-simd, i32 dots' or 'relaxed-simd, i16
+    // dots' (hearth_kernels: the int8 dot the first use timed faster on this CPU).
+    get kernels() { return this.#heap.cString(this.#m._hearth_kernels() >>> 0); }
 
     // The WebAssembly memory's size in bytes: what the module (all its engines) holds. Memory never
     // shrinks, so this is also its peak.

@@ -9,6 +9,7 @@
 #include "loader.h"
 #include "model.h"
 #include "model_info.h"
+#include "quant.h"
 #include "threadpool.h"
 #include "tokenizer.h"
 
@@ -332,6 +333,7 @@ int hearth_n_ctx(const hearth_engine *e) { return e->loaded ? e->ctx.n_ctx : 0; 
 int32_t hearth_token_bos(const hearth_engine *e) { return e->loaded ? hs_tokenizer_bos(e->tok) : -1; }
 int32_t hearth_token_eos(const hearth_engine *e) { return e->loaded ? hs_tokenizer_eos(e->tok) : -1; }
 bool hearth_token_is_eog(const hearth_engine *e, int32_t t) { return e->loaded && hs_tokenizer_is_eog(e->tok, t); }
+const char *hearth_kernels(void) { return hs_quant_kernels(); }
 bool hearth_add_bos(const hearth_engine *e) { return e->loaded && hs_tokenizer_add_bos(e->tok); }
 const char *hearth_chat_template(const hearth_engine *e) {
     return e->loaded ? gguf_get_str(e->loader.shards[0].gguf, "tokenizer.chat_template") : NULL;

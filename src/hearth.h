@@ -66,6 +66,10 @@ int32_t hearth_token_eos(const hearth_engine *engine);
 bool hearth_token_is_eog(const hearth_engine *engine, int32_t token);
 bool hearth_add_bos(const hearth_engine *engine);
 const char *hearth_chat_template(const hearth_engine *engine); // NULL when the file has none
+// Which kernels compute (the same for every engine of the process): "reference" (scalar C),
+// "simd128", "relaxed-simd, i32 dots" or "relaxed-simd, i16 dots" (the int8 dot the first use
+// timed faster on this CPU). For benchmark reports.
+const char *hearth_kernels(void);
 
 // ---- Text ----
 // Token ids of text: BOS per the model's metadata when add_special, special-token text such as

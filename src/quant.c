@@ -77,6 +77,13 @@ static const hs_quant_traits *fast_table(void) {
 }
 
 const hs_quant_traits *hs_quant_traits_get(uint32_t type) { return lookup(fast_table(), type); }
+
+const char *hs_quant_kernels(void) {
+    fast_table(); // the relaxed build's choice is made there
+    return hs_simd128_kernels;
+}
 #else
 const hs_quant_traits *hs_quant_traits_get(uint32_t type) { return lookup(REF, type); }
+
+const char *hs_quant_kernels(void) { return "reference"; }
 #endif

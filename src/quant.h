@@ -86,6 +86,12 @@ typedef struct {
     bool gemm_calls_cheap;
 } hs_quant_traits;
 
+// The kernels hs_quant_traits_get hands out, for reports (it builds its table first if need be):
+// "reference" (the scalar C of every native build), "simd128", or under relaxed SIMD
+// "relaxed-simd, i32 dots" / "relaxed-simd, i16 dots": which int8 dot the 4- and 5-bit formats',
+// Q6_K's and Q8_0's kernels use, as the first use timed them (hs_simd128_q4_0_dots_i16).
+const char *hs_quant_kernels(void);
+
 // Rewrites rows of a type (a multiple of 4 of them) so that each group of four holds, block by
 // block, the four rows' block b one after the other: a kernel reading four rows at once then walks
 // memory in order, which the hardware prefetchers follow (four separate row streams defeat them).

@@ -221,5 +221,7 @@ void hs_vec_dot_iq4_nl_q8_0_ref(int n, float *s, const void *x, const void *y);
 // the dequantize_row / quantize_row / vec_dot fields it has faster versions of and leaves the rest
 // (quantize_row replacements must keep the reference rounding bit for bit).
 void hs_quant_simd128_override(hs_quant_traits table[HS_TYPE_COUNT]);
+// What hs_quant_kernels reports, set by hs_quant_simd128_override.
+extern const char *hs_simd128_kernels;
 
 #endif

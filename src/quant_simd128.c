@@ -13,6 +13,8 @@
 
 volatile uint32_t hs_simd128_touch_sink;
 
+const char *hs_simd128_kernels = "simd128";
+
 // One block per thread, kept between calls (a pthread key frees it when the thread exits): a 16-byte
 // header with its size, then the scratch.
 static pthread_key_t scratch_key;
@@ -123,6 +125,7 @@ void hs_quant_simd128_override(hs_quant_traits table[HS_TYPE_COUNT]) {
     // sum i16 pairs instead, and Q8_0's gemms take i16-widened blocks: timed once, here
     // (hs_simd128_q4_0_dots_i16, quant_simd128_legacy.c)
     const bool i16_dots = hs_simd128_q4_0_dots_i16();
+    hs_simd128_kernels = i16_dots ? "relaxed-simd, i16 dots" : "relaxed-simd, i32 dots";
     if (i16_dots) {
         table[HS_TYPE_Q4_0].gemm = hs_gemm_q4_0_q8_0_i16_simd128;
         table[HS_TYPE_Q4_0].gemm_rows4 = hs_gemm_rows4_q4_0_q8_0_i16_simd128;

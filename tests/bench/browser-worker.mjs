@@ -36,7 +36,7 @@ async function bench({ url, threads, ctx, pp, tg, reps, simd = 'auto' }) {
         const { ppTokS, tgTokS } = measureSpeed(core, { pp, tg, reps, onTimed: () => self.postMessage({ phase: 'timed' }) });
         const info = core.info();
         return {
-            type: info.type, threads: info.n_threads, variant: core.variant, simd: core.simd, n_ctx: core.nCtx,
+            type: info.type, threads: info.n_threads, variant: core.variant, simd: core.simd, kernels: core.kernels, n_ctx: core.nCtx,
             kv_mb: info.memory.kv_cache / 1048576, init_ms: t1 - t0, load_ms: t2 - t1, chunks,
             pp_tok_s: ppTokS, tg_tok_s: tgTokS, wasm_heap_mb: core.memoryBytes / 1048576,
         };

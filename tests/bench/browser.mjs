@@ -13,7 +13,8 @@
 // timed passes, minus that sum on the fresh page before the load, once it has settled: each new
 // page also starts Chromium's own UI renderer (--top-chrome-webui), which grows by ~35 MB in the
 // first second, and a baseline taken earlier counted that as ours.
-// --simd auto|relaxed|simd128[,...]: which builds (auto: relaxed SIMD where Chromium has it).
+// --simd auto|relaxed|simd128[,...]: which builds (auto: relaxed SIMD where Chromium has it);
+// kernels: which ones computed (the relaxed build's int8 dot is timed on the CPU, see hearth_kernels).
 // foreign_cores: CPU other processes used during the configuration; above --max-foreign it is redone.
 import { chromium } from 'playwright-core';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
@@ -196,7 +197,7 @@ try {
                     }
                     const fileMb = statSync(model).size / MB;
                     const line = {
-                        model: basename(model), type: r.type, threads: r.threads, variant: r.variant, simd: r.simd, pp: options.pp, tg: options.tg,
+                        model: basename(model), type: r.type, threads: r.threads, variant: r.variant, simd: r.simd, kernels: r.kernels, pp: options.pp, tg: options.tg,
                         reps: options.reps, n_ctx: r.n_ctx, init_ms: r.init_ms, load_ms: r.load_ms, pp_tok_s: r.pp_tok_s,
                         tg_tok_s: r.tg_tok_s, peak_pss_mb: r.peak_pss_mb, base_pss_mb: r.base_pss_mb, wasm_heap_mb: r.wasm_heap_mb,
                         file_mb: fileMb, kv_mb: r.kv_mb, foreign_cores: r.foreign_cores,
@@ -204,7 +205,7 @@ try {
                     for (const k of Object.keys(line)) if (typeof line[k] === 'number') line[k] = Math.round(line[k] * 100) / 100;
                     if (threads !== r.threads) throw new Error(`asked for ${threads} threads, the engine runs ${r.threads}`);
                     process.stdout.write(args.json ? `${JSON.stringify(line)}\n` :
-                        `${line.model} ${line.type} ${line.simd} t=${line.threads}: load ${line.load_ms.toFixed(0)} ms, pp${line.pp} ` +
+                        `${line.model} ${line.type} ${line.kernels} t=${line.threads}: load ${line.load_ms.toFixed(0)} ms, pp${line.pp} ` +
                         `${line.pp_tok_s.toFixed(1)} tok/s, tg${line.tg} ${line.tg_tok_s.toFixed(1)} tok/s, peak PSS +` +
                         `${line.peak_pss_mb.toFixed(1)} MB (file ${line.file_mb.toFixed(1)} MB, KV ${line.kv_mb.toFixed(1)} MB)\n`);
                 } catch (err) {

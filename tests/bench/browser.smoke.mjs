@@ -21,6 +21,8 @@ if (lines.length !== 2) problems.push(`expected 2 lines, got ${lines.length}`);
 lines.forEach((line, i) => {
     if (line.type !== 'Q8_0') problems.push(`line ${i}: type ${line.type}`);
     if (line.threads !== i + 1) problems.push(`line ${i}: threads ${line.threads}`);
+    // Chromium has relaxed SIMD: its build times the two int8 dots and says which it took
+    if (!/^relaxed-simd, i(16|32) dots$/.test(line.kernels)) problems.push(`line ${i}: kernels ${line.kernels}`);
     for (const k of ['load_ms', 'pp_tok_s', 'tg_tok_s', 'peak_pss_mb', 'file_mb']) {
         if (!(typeof line[k] === 'number' && Number.isFinite(line[k]) && line[k] > 0)) problems.push(`line ${i}: ${k} = ${line[k]}`);
     }

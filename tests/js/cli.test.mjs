@@ -76,10 +76,11 @@ test('info --json is byte-identical', { skip }, async () => {
 test('bench --json has the native fields, positive rates, and the wasm memory size', async () => {
     const { stdout } = await run(process.execPath, [JS_CLI, 'bench', '-m', STORIES_F32, '--pp', '16', '--tg', '8', '--reps', '1', '-t', '2', '--json']);
     const b = JSON.parse(stdout);
-    assert.deepEqual(Object.keys(b), ['type', 'threads', 'pp', 'tg', 'reps', 'load_ms', 'pp_tok_s', 'tg_tok_s', 'peak_rss_mb', 'variant', 'simd', 'wasm_heap_mb']);
+    assert.deepEqual(Object.keys(b), ['type', 'threads', 'pp', 'tg', 'reps', 'load_ms', 'pp_tok_s', 'tg_tok_s', 'peak_rss_mb', 'kernels', 'variant', 'simd', 'wasm_heap_mb']);
     assert.equal(b.type, 'F32');
     assert.equal(b.threads, 2);
     assert.equal(b.variant, 'mt');
+    assert.match(b.kernels, b.simd === 'relaxed' ? /^relaxed-simd, i(16|32) dots$/ : /^simd128$/);
     for (const key of ['load_ms', 'pp_tok_s', 'tg_tok_s', 'peak_rss_mb', 'wasm_heap_mb']) assert.ok(b[key] > 0, key);
 });
 

@@ -83,12 +83,14 @@ int cmd_bench(cli_args *a) {
             hs_json_key(&j, "pp_tok_s"); hs_json_double(&j, pp_med);
             hs_json_key(&j, "tg_tok_s"); hs_json_double(&j, tg_med);
             hs_json_key(&j, "peak_rss_mb"); hs_json_double(&j, ru.ru_maxrss / 1024.0);
+            hs_json_key(&j, "kernels"); hs_json_cstr(&j, hearth_kernels());
             hs_json_end_object(&j);
             printf("%s\n", j.buf);
             hs_json_free(&j);
         } else {
-            printf("type %s, %d threads: load %.0f ms, pp%d %.1f tok/s, tg%d %.1f tok/s (medians of %d), peak RSS %.1f MiB\n",
-                   type_name, threads, load_ms, pp, pp_med, tg, tg_med, reps, ru.ru_maxrss / 1024.0);
+            printf("type %s, %d threads: load %.0f ms, pp%d %.1f tok/s, tg%d %.1f tok/s (medians of %d), peak RSS %.1f MiB, "
+                   "%s kernels\n",
+                   type_name, threads, load_ms, pp, pp_med, tg, tg_med, reps, ru.ru_maxrss / 1024.0, hearth_kernels());
         }
         free(info);
     }
