@@ -73,7 +73,9 @@ static uint64_t gemm_scratch_bytes(const hs_model *m, int n_batch) {
     return most_over_weights(m, n_batch, weight_gemm_scratch);
 }
 
-size_t hs_attention_scratch_floats(int n_ctx) { return (size_t)n_ctx + ((size_t)n_ctx + 1) / 2; }
+// Per thread: for each of the HS_ROWS_QUERIES queries of an item, its scores (n_ctx floats) and
+// their F16 probabilities (n_ctx halves, rounded up to whole floats).
+size_t hs_attention_scratch_floats(int n_ctx) { return HS_ROWS_QUERIES * ((size_t)n_ctx + ((size_t)n_ctx + 1) / 2); }
 
 uint64_t hs_context_scratch_bytes(const hs_model *m, int n_ctx, int n_batch, int n_threads) {
     uint64_t B = (uint64_t)n_batch, E = (uint64_t)m->n_embd, Q = (uint64_t)m->n_head * m->head_dim;
@@ -191,39 +193,55 @@ static void attention_task(void *arg, int ith, int nth) {
     const int hd = m->head_dim, group = m->n_head / m->n_head_kv;
     const int Q = m->n_head * hd;
     const float scale = 1.0f / sqrtf((float)hd);
-    float *scores = c->scores + (size_t)ith * hs_attention_scratch_floats(c->n_ctx);
-    hs_f16 *probs = (hs_f16 *)(scores + c->n_ctx);
-    float acc[512];
-    hs_f16 qh[512]; // head_dim <= 512 is checked at load
+    const size_t per_query = hs_attention_scratch_floats(c->n_ctx) / HS_ROWS_QUERIES;
+    float *scratch = c->scores + (size_t)ith * hs_attention_scratch_floats(c->n_ctx);
+    float acc[HS_ROWS_QUERIES][512];
+    hs_f16 qh[HS_ROWS_QUERIES][512]; // head_dim <= 512 is checked at load
+    float *scores[HS_ROWS_QUERIES], *outs[HS_ROWS_QUERIES];
+    hs_f16 *probs[HS_ROWS_QUERIES];
+    const hs_f16 *qs[HS_ROWS_QUERIES], *ps[HS_ROWS_QUERIES];
+    for (int i = 0; i < HS_ROWS_QUERIES; i++) {
+        scores[i] = scratch + (size_t)i * per_query;
+        probs[i] = (hs_f16 *)(scores[i] + c->n_ctx);
+        outs[i] = acc[i], qs[i] = qh[i], ps[i] = probs[i];
+    }
     const hs_quant_traits *f16 = hs_quant_traits_get(HS_TYPE_F16);
     const size_t kv_elem = kv_elem_size(c->kv_f16);
-    // Items dealt out in turn rather than in two halves: a causal token's work grows with its
-    // position, so in a 64-token prefill from position 0 the second half of the items had three
-    // times the first half's keys (1552 against 528 per head).
-    const int64_t items = (int64_t)job->T * m->n_head;
+    // An item is one head of up to HS_ROWS_QUERIES consecutive tokens, which read the same cache
+    // rows (an F16 cache's are then converted once for all of them). Items are dealt out in turn
+    // rather than in two halves: a causal token's work grows with its position, so in a 64-token
+    // prefill from position 0 the second half of the items had three times the first half's keys.
+    const int blocks = (job->T + HS_ROWS_QUERIES - 1) / HS_ROWS_QUERIES;
+    const int64_t items = (int64_t)blocks * m->n_head;
     for (int64_t item = ith; item < items; item += nth) {
-        const int t = (int)(item / m->n_head), h = (int)(item % m->n_head), kvh = h / group;
-        const int n_keys = c->n_past + t + 1; // causal: this token sees every earlier position and itself
-        const float *q = c->q + (size_t)t * Q + (size_t)h * hd;
+        const int t0 = (int)(item / m->n_head) * HS_ROWS_QUERIES, h = (int)(item % m->n_head), kvh = h / group;
+        const int nq = job->T - t0 < HS_ROWS_QUERIES ? job->T - t0 : HS_ROWS_QUERIES;
+        int n_keys[HS_ROWS_QUERIES];
+        for (int i = 0; i < nq; i++) n_keys[i] = c->n_past + t0 + i + 1; // causal: earlier positions and itself
         const uint8_t *k0 = kv_head_row(c, c->k_cache, job->layer, kvh, 0);
         const uint8_t *v0 = kv_head_row(c, c->v_cache, job->layer, kvh, 0);
         const size_t kv_stride = (size_t)hd * kv_elem; // bytes from one position to the next
         if (c->kv_f16) {
             // llama.cpp multiplies an F16 cache with the query converted to F16, and the F16
             // values with the probabilities converted to F16: round the same way.
-            f16->quantize_activation(q, qh, hd);
             const bool cache_finite = !c->kv_nonfinite;
-            hs_dot_rows_f16(scores, qh, (const hs_f16 *)k0, (size_t)hd, n_keys, hd, cache_finite);
-            hs_softmax(scores, n_keys, scale);
-            f16->quantize_activation(scores, probs, n_keys);
-            hs_mix_rows_f16(acc, probs, (const hs_f16 *)v0, (size_t)hd, n_keys, hd, cache_finite);
+            for (int i = 0; i < nq; i++) f16->quantize_activation(c->q + (size_t)(t0 + i) * Q + (size_t)h * hd, qh[i], hd);
+            hs_dot_rows_f16_multi(scores, qs, nq, (const hs_f16 *)k0, (size_t)hd, n_keys, hd, cache_finite);
+            for (int i = 0; i < nq; i++) {
+                hs_softmax(scores[i], n_keys[i], scale);
+                f16->quantize_activation(scores[i], probs[i], n_keys[i]);
+            }
+            hs_mix_rows_f16_multi(outs, ps, nq, (const hs_f16 *)v0, (size_t)hd, n_keys, hd, cache_finite);
         } else {
-            for (int j = 0; j < n_keys; j++) scores[j] = hs_dot_f32(q, (const float *)(k0 + (size_t)j * kv_stride), hd);
-            hs_softmax(scores, n_keys, scale);
-            memset(acc, 0, (size_t)hd * sizeof(float));
-            for (int j = 0; j < n_keys; j++) hs_axpy_f32(acc, scores[j], (const float *)(v0 + (size_t)j * kv_stride), hd);
+            for (int i = 0; i < nq; i++) {
+                const float *q = c->q + (size_t)(t0 + i) * Q + (size_t)h * hd;
+                for (int j = 0; j < n_keys[i]; j++) scores[i][j] = hs_dot_f32(q, (const float *)(k0 + (size_t)j * kv_stride), hd);
+                hs_softmax(scores[i], n_keys[i], scale);
+                memset(acc[i], 0, (size_t)hd * sizeof(float));
+                for (int j = 0; j < n_keys[i]; j++) hs_axpy_f32(acc[i], scores[i][j], (const float *)(v0 + (size_t)j * kv_stride), hd);
+            }
         }
-        memcpy(c->att + (size_t)t * Q + (size_t)h * hd, acc, (size_t)hd * sizeof(float));
+        for (int i = 0; i < nq; i++) memcpy(c->att + (size_t)(t0 + i) * Q + (size_t)h * hd, acc[i], (size_t)hd * sizeof(float));
     }
 }
 

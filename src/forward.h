@@ -24,7 +24,7 @@ typedef struct {
     // Scratch for one batch: every activation is [n_batch][width].
     float *x, *xn, *q, *k, *v, *att, *gate, *up;
     float *rope;           // [n_batch][rope_dim] cos/sin pairs
-    float *scores;         // [n_threads][hs_attention_scratch_floats(n_ctx)]: scores, then probabilities as F16
+    float *scores;         // [n_threads][hs_attention_scratch_floats(n_ctx)]: per query of an item, scores then probabilities as F16
     float *logits;         // [n_vocab], for the last token of the last batch
     uint8_t *embd_row;     // a token's embedding row read out of its interleaved group (tied output)
     hs_matmul_ctx mm;

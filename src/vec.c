@@ -44,6 +44,14 @@ void hs_dot_rows_f16(float *out, const hs_f16 *q, const hs_f16 *k, size_t stride
 void hs_mix_rows_f16(float *y, const hs_f16 *p, const hs_f16 *v, size_t stride, int n_rows, int n, bool rows_finite) {
     hs_mix_rows_f16_simd128(y, p, v, stride, n_rows, n, rows_finite);
 }
+void hs_dot_rows_f16_multi(float *const *out, const hs_f16 *const *q, int nq, const hs_f16 *k, size_t stride,
+                           const int *n_rows, int n, bool rows_finite) {
+    hs_dot_rows_f16_multi_simd128(out, q, nq, k, stride, n_rows, n, rows_finite);
+}
+void hs_mix_rows_f16_multi(float *const *y, const hs_f16 *const *p, int nq, const hs_f16 *v, size_t stride,
+                           const int *n_rows, int n, bool rows_finite) {
+    hs_mix_rows_f16_multi_simd128(y, p, nq, v, stride, n_rows, n, rows_finite);
+}
 #else // the reference looks at every value anyway
 void hs_dot_rows_f16(float *out, const hs_f16 *q, const hs_f16 *k, size_t stride, int n_rows, int n, bool rows_finite) {
     (void)rows_finite;
@@ -52,5 +60,15 @@ void hs_dot_rows_f16(float *out, const hs_f16 *q, const hs_f16 *k, size_t stride
 void hs_mix_rows_f16(float *y, const hs_f16 *p, const hs_f16 *v, size_t stride, int n_rows, int n, bool rows_finite) {
     (void)rows_finite;
     hs_mix_rows_f16_ref(y, p, v, stride, n_rows, n);
+}
+void hs_dot_rows_f16_multi(float *const *out, const hs_f16 *const *q, int nq, const hs_f16 *k, size_t stride,
+                           const int *n_rows, int n, bool rows_finite) {
+    (void)rows_finite;
+    for (int i = 0; i < nq; i++) hs_dot_rows_f16_ref(out[i], q[i], k, stride, n_rows[i], n);
+}
+void hs_mix_rows_f16_multi(float *const *y, const hs_f16 *const *p, int nq, const hs_f16 *v, size_t stride,
+                           const int *n_rows, int n, bool rows_finite) {
+    (void)rows_finite;
+    for (int i = 0; i < nq; i++) hs_mix_rows_f16_ref(y[i], p[i], v, stride, n_rows[i], n);
 }
 #endif

@@ -21,6 +21,15 @@ void hs_dot_rows_f16(float *out, const hs_f16 *q, const hs_f16 *k, size_t stride
 // exact for two F16 values, and one add) per row, so every build gives the same bits.
 // rows_finite as for hs_dot_rows_f16.
 void hs_mix_rows_f16(float *y, const hs_f16 *p, const hs_f16 *v, size_t stride, int n_rows, int n, bool rows_finite);
+// The same for up to HS_ROWS_QUERIES queries that read the same cache rows (a prefill's tokens, one
+// head): query i against rows j < n_rows[i], into out[i] (y[i]), each exactly as the single-query
+// call gives it (the same bits in every build). A SIMD build converts each row once for all of
+// them rather than once per query.
+#define HS_ROWS_QUERIES 4
+void hs_dot_rows_f16_multi(float *const *out, const hs_f16 *const *q, int nq, const hs_f16 *k, size_t stride,
+                           const int *n_rows, int n, bool rows_finite);
+void hs_mix_rows_f16_multi(float *const *y, const hs_f16 *const *p, int nq, const hs_f16 *v, size_t stride,
+                           const int *n_rows, int n, bool rows_finite);
 
 float hs_dot_f32_ref(const float *a, const float *b, int n);
 void hs_axpy_f32_ref(float *y, float a, const float *x, int n);
@@ -34,6 +43,10 @@ void hs_dot_rows_f16_simd128(float *out, const hs_f16 *q, const hs_f16 *k, size_
                              bool rows_finite);
 void hs_mix_rows_f16_simd128(float *y, const hs_f16 *p, const hs_f16 *v, size_t stride, int n_rows, int n,
                              bool rows_finite);
+void hs_dot_rows_f16_multi_simd128(float *const *out, const hs_f16 *const *q, int nq, const hs_f16 *k, size_t stride,
+                                   const int *n_rows, int n, bool rows_finite);
+void hs_mix_rows_f16_multi_simd128(float *const *y, const hs_f16 *const *p, int nq, const hs_f16 *v, size_t stride,
+                                   const int *n_rows, int n, bool rows_finite);
 #endif
 
 #endif

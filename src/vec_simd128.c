@@ -186,4 +186,166 @@ void hs_mix_rows_f16_simd128(float *y, const hs_f16 *p, const hs_f16 *v, size_t 
     if (rows_finite) mix_rows_f16(y, p, v, stride, n_rows, n, false);
     else mix_rows_f16(y, p, v, stride, n_rows, n, true);
 }
+
+// ---- several queries on the same rows (a prefill's consecutive tokens, one head) ----
+//
+// The single-query kernels above split each cache row's halves once per query. Here a row is
+// loaded and split once for up to HS_ROWS_QUERIES queries: per eight elements one load and one
+// split feed 2 * nq multiply-adds (dot_rows_f16: four of each for eight; mix_rows_f16: two of each
+// for four). Each (query, row) pair keeps its single-query accumulators, products and order, so
+// every query's results are its single call's bits; its checks too: the probes of the rows all
+// queries read are shared, those of a query's own last rows and of its q or p are its own, and a
+// hit sends that query alone to the reference, as its single call would.
+
+static v128_t q_f16_split(const hs_f16 *q, int n, v128_t *qe, v128_t *qo) {
+    v128_t probe = wasm_i16x8_const_splat(0);
+    const v128_t two_112 = wasm_f32x4_const_splat(0x1p112f);
+    for (int c = 0; c < n / 8; c++) {
+        const v128_t h = wasm_v128_load(q + 8 * c);
+        probe = wasm_u16x8_max(probe, exponent_probe(h));
+        qe[c] = wasm_f32x4_mul(even_f16_to_f32(h), two_112);
+        qo[c] = wasm_f32x4_mul(odd_f16_to_f32(h), two_112);
+    }
+    return probe;
+}
+
+// Rows [j0, j1) against queries q0 .. q0 + NQ - 1 (NQ a literal), scores into out[q0 + i][j].
+static inline __attribute__((always_inline)) void dot_rows_queries(float *const *out, const v128_t (*qe)[DOT_ROWS_MAX_N / 8],
+                                                                   const v128_t (*qo)[DOT_ROWS_MAX_N / 8], int q0, const int NQ,
+                                                                   const hs_f16 *k, size_t stride, int j0, int j1, int n,
+                                                                   v128_t *probe, const bool check) {
+    for (int j = j0; j < j1; j++) {
+        const hs_f16 *r = k + (size_t)j * stride;
+        v128_t e[HS_ROWS_QUERIES], o[HS_ROWS_QUERIES];
+        for (int i = 0; i < NQ; i++) e[i] = o[i] = wasm_f32x4_const_splat(0.0f);
+        for (int c = 0; c < n / 8; c++) {
+            const v128_t h = wasm_v128_load(r + 8 * c);
+            if (check) *probe = wasm_u16x8_max(*probe, exponent_probe(h));
+            v128_t ke, ko;
+            hs_simd128_f16x8_split_scaled(h, &ke, &ko);
+            for (int i = 0; i < NQ; i++) {
+                e[i] = hs_simd128_madd_exact_product(qe[q0 + i][c], ke, e[i]);
+                o[i] = hs_simd128_madd_exact_product(qo[q0 + i][c], ko, o[i]);
+            }
+        }
+        for (int i = 0; i < NQ; i++) out[q0 + i][j] = lane_sum(wasm_f32x4_add(e[i], o[i]));
+    }
+}
+
+static inline __attribute__((always_inline)) void dot_rows_f16_multi(float *const *out, const hs_f16 *const *q, int nq,
+                                                                     const hs_f16 *k, size_t stride, const int *n_rows,
+                                                                     int n, const bool check) {
+    if (nq < 2 || nq > HS_ROWS_QUERIES || n % 8 != 0 || n > DOT_ROWS_MAX_N) {
+        for (int i = 0; i < nq; i++) dot_rows_f16(out[i], q[i], k, stride, n_rows[i], n, check);
+        return;
+    }
+    v128_t qe[HS_ROWS_QUERIES][DOT_ROWS_MAX_N / 8], qo[HS_ROWS_QUERIES][DOT_ROWS_MAX_N / 8];
+    v128_t own[HS_ROWS_QUERIES]; // each query's probe: its q, its own last rows
+    int common = n_rows[0];
+    for (int i = 0; i < nq; i++) {
+        own[i] = q_f16_split(q[i], n, qe[i], qo[i]);
+        if (n_rows[i] < common) common = n_rows[i];
+    }
+    if (common < 0) common = 0;
+    v128_t shared = wasm_i16x8_const_splat(0);
+    if (nq == 4) dot_rows_queries(out, qe, qo, 0, 4, k, stride, 0, common, n, &shared, check);
+    else if (nq == 3) dot_rows_queries(out, qe, qo, 0, 3, k, stride, 0, common, n, &shared, check);
+    else dot_rows_queries(out, qe, qo, 0, 2, k, stride, 0, common, n, &shared, check);
+    for (int i = 0; i < nq; i++) {
+        dot_rows_queries(out, qe, qo, i, 1, k, stride, common, n_rows[i], n, &own[i], check);
+        if (probe_hit(wasm_u16x8_max(shared, own[i]))) hs_dot_rows_f16_ref(out[i], q[i], k, stride, n_rows[i], n);
+    }
+}
+
+void hs_dot_rows_f16_multi_simd128(float *const *out, const hs_f16 *const *q, int nq, const hs_f16 *k, size_t stride,
+                                   const int *n_rows, int n, bool rows_finite) {
+    if (rows_finite) dot_rows_f16_multi(out, q, nq, k, stride, n_rows, n, false);
+    else dot_rows_f16_multi(out, q, nq, k, stride, n_rows, n, true);
+}
+
+// Rows [k0, k1) of a chunk (row k at v_rows + k * stride, scaled probabilities sp[q0 + i][k]) into
+// the running sums e[q0 + i], o[q0 + i] of one eight-element strip, queries q0 .. q0 + NQ - 1.
+static inline __attribute__((always_inline)) void mix_strip_queries(v128_t *e, v128_t *o, const float (*sp)[MIX_ROWS],
+                                                                    int q0, const int NQ, const hs_f16 *v_rows,
+                                                                    size_t stride, int k0, int k1, v128_t *probe,
+                                                                    const bool check) {
+    v128_t se[HS_ROWS_QUERIES], so[HS_ROWS_QUERIES];
+    for (int i = 0; i < NQ; i++) se[i] = e[q0 + i], so[i] = o[q0 + i];
+    const hs_f16 *row = v_rows + (size_t)k0 * stride;
+    for (int k = k0; k < k1; k++, row += stride) {
+        const v128_t h = wasm_v128_load(row);
+        if (check) *probe = wasm_u16x8_max(*probe, exponent_probe(h));
+        v128_t ve, vo;
+        hs_simd128_f16x8_split_scaled(h, &ve, &vo);
+        for (int i = 0; i < NQ; i++) {
+            const v128_t pk = wasm_v128_load32_splat(&sp[q0 + i][k]);
+            se[i] = hs_simd128_madd_exact_product(pk, ve, se[i]);
+            so[i] = hs_simd128_madd_exact_product(pk, vo, so[i]);
+        }
+    }
+    for (int i = 0; i < NQ; i++) e[q0 + i] = se[i], o[q0 + i] = so[i];
+}
+
+static inline __attribute__((always_inline)) void mix_rows_f16_multi(float *const *y, const hs_f16 *const *p, int nq,
+                                                                     const hs_f16 *v, size_t stride, const int *n_rows,
+                                                                     int n, const bool check) {
+    if (nq < 2 || nq > HS_ROWS_QUERIES || n > MIX_MAX_N) {
+        for (int i = 0; i < nq; i++) mix_rows_f16(y[i], p[i], v, stride, n_rows[i], n, check);
+        return;
+    }
+    const int strips = n / 8;
+    // query i's strip s: even elements in acc_e[i][s], odd in acc_o[i][s]
+    v128_t acc_e[HS_ROWS_QUERIES][MIX_MAX_N / 8], acc_o[HS_ROWS_QUERIES][MIX_MAX_N / 8];
+    float sp[HS_ROWS_QUERIES][MIX_ROWS];
+    uint32_t p_magnitude[HS_ROWS_QUERIES] = {0};
+    v128_t shared = wasm_i16x8_const_splat(0), own[HS_ROWS_QUERIES];
+    int most = 0;
+    for (int i = 0; i < nq; i++) {
+        for (int s = 0; s < strips; s++) acc_e[i][s] = acc_o[i][s] = wasm_f32x4_const_splat(0.0f);
+        own[i] = wasm_i16x8_const_splat(0);
+        if (n_rows[i] > most) most = n_rows[i];
+    }
+    for (int j0 = 0; j0 < most; j0 += MIX_ROWS) {
+        int rows[HS_ROWS_QUERIES], common = MIX_ROWS;
+        for (int i = 0; i < nq; i++) {
+            const int left = n_rows[i] - j0;
+            rows[i] = left <= 0 ? 0 : left < MIX_ROWS ? left : MIX_ROWS;
+            if (rows[i] < common) common = rows[i];
+            for (int k = 0; k < rows[i]; k++) {
+                const hs_f16 h = p[i][j0 + k];
+                p_magnitude[i] = (h & 0x7fffu) > p_magnitude[i] ? (h & 0x7fffu) : p_magnitude[i];
+                sp[i][k] = hs_simd128_f16_to_f32_branchless(h) * 0x1p112f;
+            }
+        }
+        const hs_f16 *v_rows = v + (size_t)j0 * stride;
+        for (int s = 0; s < strips; s++) {
+            v128_t e[HS_ROWS_QUERIES], o[HS_ROWS_QUERIES];
+            for (int i = 0; i < nq; i++) e[i] = acc_e[i][s], o[i] = acc_o[i][s];
+            if (nq == 4) mix_strip_queries(e, o, sp, 0, 4, v_rows + 8 * s, stride, 0, common, &shared, check);
+            else if (nq == 3) mix_strip_queries(e, o, sp, 0, 3, v_rows + 8 * s, stride, 0, common, &shared, check);
+            else mix_strip_queries(e, o, sp, 0, 2, v_rows + 8 * s, stride, 0, common, &shared, check);
+            for (int i = 0; i < nq; i++) {
+                mix_strip_queries(e, o, sp, i, 1, v_rows + 8 * s, stride, common, rows[i], &own[i], check);
+                acc_e[i][s] = e[i], acc_o[i][s] = o[i];
+            }
+        }
+    }
+    for (int i = 0; i < nq; i++) {
+        if (probe_hit(wasm_u16x8_max(shared, own[i])) || p_magnitude[i] >= 0x7c00u) {
+            hs_mix_rows_f16_ref(y[i], p[i], v, stride, n_rows[i], n);
+            continue;
+        }
+        for (int s = 0; s < strips; s++) { // even and odd lanes back in order
+            wasm_v128_store(y[i] + 8 * s, wasm_i32x4_shuffle(acc_e[i][s], acc_o[i][s], 0, 4, 1, 5));
+            wasm_v128_store(y[i] + 8 * s + 4, wasm_i32x4_shuffle(acc_e[i][s], acc_o[i][s], 2, 6, 3, 7));
+        }
+        if (8 * strips < n) hs_mix_rows_f16_ref(y[i] + 8 * strips, p[i], v + 8 * strips, stride, n_rows[i], n - 8 * strips);
+    }
+}
+
+void hs_mix_rows_f16_multi_simd128(float *const *y, const hs_f16 *const *p, int nq, const hs_f16 *v, size_t stride,
+                                   const int *n_rows, int n, bool rows_finite) {
+    if (rows_finite) mix_rows_f16_multi(y, p, nq, v, stride, n_rows, n, false);
+    else mix_rows_f16_multi(y, p, nq, v, stride, n_rows, n, true);
+}
 #endif

@@ -86,6 +86,60 @@ static void test_rows(void) {
     }
 }
 
+// Several queries on the same rows (a prefill's tokens of one head): each query's scores and
+// output must be exactly its single call's, for 1 to HS_ROWS_QUERIES queries with row counts apart
+// (consecutive tokens, and further apart, across the 256-row chunks of mix_rows), with an inf in
+// a row some queries read and others do not, in one query's q, in one query's probabilities.
+static void test_multi(void) {
+    uint64_t seed = 23;
+    enum { ROWS = 600, N_MAX = 136 };
+    static hs_f16 v[ROWS * 200];
+    static hs_f16 p[HS_ROWS_QUERIES][ROWS];
+    static float dots[HS_ROWS_QUERIES][ROWS], dots_want[HS_ROWS_QUERIES][ROWS];
+    hs_f16 q[HS_ROWS_QUERIES][N_MAX];
+    float y[HS_ROWS_QUERIES][N_MAX], want[HS_ROWS_QUERIES][N_MAX];
+    int bad_dots = 0, bad_mix = 0, calls = 0;
+    for (int round = 0; round < 300; round++) {
+        const int nq = 1 + round % HS_ROWS_QUERIES;
+        const int n = round % 7 == 3 ? 1 + (int)(test_rand(&seed) % N_MAX) : 8 * (1 + (int)(test_rand(&seed) % (N_MAX / 8)));
+        const size_t stride = (size_t)n + test_rand(&seed) % 70;
+        int n_rows[HS_ROWS_QUERIES], most = 0;
+        const int base = (int)(test_rand(&seed) % (round % 5 ? 80 : ROWS - 4));
+        for (int i = 0; i < nq; i++) {
+            n_rows[i] = round % 3 ? base + i + (round % 2) : (int)(test_rand(&seed) % ROWS); // consecutive tokens, or any
+            if (n_rows[i] > most) most = n_rows[i];
+        }
+        for (int j = 0; j < most; j++)
+            for (int i = 0; i < n; i++) v[(size_t)j * stride + i] = hs_f32_to_f16(test_randf(&seed) * 8);
+        for (int i = 0; i < nq; i++) {
+            for (int e = 0; e < n; e++) q[i][e] = hs_f32_to_f16(test_randf(&seed) * 4);
+            for (int j = 0; j < n_rows[i]; j++) p[i][j] = hs_f32_to_f16(test_randf(&seed) * (j % 3 ? 1.0f : 1e-6f));
+        }
+        const bool inf_row = round % 9 == 5 && most > 0;
+        if (inf_row) v[(size_t)(most - 1) * stride] = 0x7c00; // read only by the queries with the most rows
+        if (round % 9 == 7) q[nq - 1][n / 2] = 0xfc00;
+        if (round % 9 == 8 && n_rows[0] > 0) p[0][n_rows[0] - 1] = 0x7e00;
+        float *out[HS_ROWS_QUERIES], *ys[HS_ROWS_QUERIES];
+        const hs_f16 *qs[HS_ROWS_QUERIES], *ps[HS_ROWS_QUERIES];
+        for (int i = 0; i < nq; i++) out[i] = dots[i], ys[i] = y[i], qs[i] = q[i], ps[i] = p[i];
+        for (int rows_finite = 0; rows_finite <= !inf_row; rows_finite++) {
+            for (int i = 0; i < nq; i++) {
+                hs_dot_rows_f16(dots_want[i], q[i], v, stride, n_rows[i], n, rows_finite);
+                hs_mix_rows_f16(want[i], p[i], v, stride, n_rows[i], n, rows_finite);
+            }
+            hs_dot_rows_f16_multi(out, qs, nq, v, stride, n_rows, n, rows_finite);
+            hs_mix_rows_f16_multi(ys, ps, nq, v, stride, n_rows, n, rows_finite);
+            for (int i = 0; i < nq; i++) {
+                bad_dots += mismatches(dots[i], dots_want[i], n_rows[i]);
+                bad_mix += mismatches(y[i], want[i], n);
+            }
+            calls++;
+        }
+    }
+    CHECK(bad_dots == 0, "dot_rows_multi: %d scores differ from the single-query calls' (%d calls)", bad_dots, calls);
+    CHECK(bad_mix == 0, "mix_rows_multi: %d outputs differ from the single-query calls' (%d calls)", bad_mix, calls);
+}
+
 // The F16 traits' all_finite (the check attention makes of each row it writes to the cache), fast
 // and reference, on every half, at every position of a row of 21 (SIMD blocks and the tail).
 static void test_row_finite(void) {
@@ -128,5 +182,6 @@ int main(void) {
     test_row_finite();
     test_random();
     test_rows();
+    test_multi();
     return test_finish();
 }
