@@ -207,17 +207,33 @@ static void attention_task(void *arg, int ith, int nth) {
     }
     const hs_quant_traits *f16 = hs_quant_traits_get(HS_TYPE_F16);
     const size_t kv_elem = kv_elem_size(c->kv_f16);
-    // An item is one head of up to HS_ROWS_QUERIES consecutive tokens, which read the same cache
-    // rows (an F16 cache's are then converted once for all of them). Items are dealt out in turn
-    // rather than in two halves: a causal token's work grows with its position, so in a 64-token
-    // prefill from position 0 the second half of the items had three times the first half's keys.
-    const int blocks = (job->T + HS_ROWS_QUERIES - 1) / HS_ROWS_QUERIES;
-    const int64_t items = (int64_t)blocks * m->n_head;
+    // An item is up to HS_ROWS_QUERIES queries that read the same cache rows (an F16 cache's are
+    // then converted once for all of them): one head of consecutive tokens in a batch, or in
+    // decode, heads of a group sharing a KV head (grouped-query attention). Items are dealt out in
+    // turn rather than in two halves: a causal token's work grows with its position, so in a
+    // 64-token prefill from position 0 the second half of the items had three times the first
+    // half's keys.
+    const bool by_heads = job->T == 1 && group > 1;
+    const int blocks = by_heads ? (group + HS_ROWS_QUERIES - 1) / HS_ROWS_QUERIES : (job->T + HS_ROWS_QUERIES - 1) / HS_ROWS_QUERIES;
+    const int64_t items = (int64_t)blocks * (by_heads ? m->n_head_kv : m->n_head);
     for (int64_t item = ith; item < items; item += nth) {
-        const int t0 = (int)(item / m->n_head) * HS_ROWS_QUERIES, h = (int)(item % m->n_head), kvh = h / group;
-        const int nq = job->T - t0 < HS_ROWS_QUERIES ? job->T - t0 : HS_ROWS_QUERIES;
-        int n_keys[HS_ROWS_QUERIES];
-        for (int i = 0; i < nq; i++) n_keys[i] = c->n_past + t0 + i + 1; // causal: earlier positions and itself
+        int t[HS_ROWS_QUERIES], head[HS_ROWS_QUERIES], n_keys[HS_ROWS_QUERIES], nq, kvh;
+        if (by_heads) {
+            const int h0 = (int)(item % blocks) * HS_ROWS_QUERIES;
+            kvh = (int)(item / blocks);
+            nq = group - h0 < HS_ROWS_QUERIES ? group - h0 : HS_ROWS_QUERIES;
+            for (int i = 0; i < nq; i++) t[i] = 0, head[i] = kvh * group + h0 + i;
+        } else {
+            const int t0 = (int)(item / m->n_head) * HS_ROWS_QUERIES, h = (int)(item % m->n_head);
+            kvh = h / group;
+            nq = job->T - t0 < HS_ROWS_QUERIES ? job->T - t0 : HS_ROWS_QUERIES;
+            for (int i = 0; i < nq; i++) t[i] = t0 + i, head[i] = h;
+        }
+        const float *q[HS_ROWS_QUERIES];
+        for (int i = 0; i < nq; i++) {
+            n_keys[i] = c->n_past + t[i] + 1; // causal: earlier positions and itself
+            q[i] = c->q + (size_t)t[i] * Q + (size_t)head[i] * hd;
+        }
         const uint8_t *k0 = kv_head_row(c, c->k_cache, job->layer, kvh, 0);
         const uint8_t *v0 = kv_head_row(c, c->v_cache, job->layer, kvh, 0);
         const size_t kv_stride = (size_t)hd * kv_elem; // bytes from one position to the next
@@ -225,7 +241,7 @@ static void attention_task(void *arg, int ith, int nth) {
             // llama.cpp multiplies an F16 cache with the query converted to F16, and the F16
             // values with the probabilities converted to F16: round the same way.
             const bool cache_finite = !c->kv_nonfinite;
-            for (int i = 0; i < nq; i++) f16->quantize_activation(c->q + (size_t)(t0 + i) * Q + (size_t)h * hd, qh[i], hd);
+            for (int i = 0; i < nq; i++) f16->quantize_activation(q[i], qh[i], hd);
             hs_dot_rows_f16_multi(scores, qs, nq, (const hs_f16 *)k0, (size_t)hd, n_keys, hd, cache_finite);
             for (int i = 0; i < nq; i++) {
                 hs_softmax(scores[i], n_keys[i], scale);
@@ -234,14 +250,13 @@ static void attention_task(void *arg, int ith, int nth) {
             hs_mix_rows_f16_multi(outs, ps, nq, (const hs_f16 *)v0, (size_t)hd, n_keys, hd, cache_finite);
         } else {
             for (int i = 0; i < nq; i++) {
-                const float *q = c->q + (size_t)(t0 + i) * Q + (size_t)h * hd;
-                for (int j = 0; j < n_keys[i]; j++) scores[i][j] = hs_dot_f32(q, (const float *)(k0 + (size_t)j * kv_stride), hd);
+                for (int j = 0; j < n_keys[i]; j++) scores[i][j] = hs_dot_f32(q[i], (const float *)(k0 + (size_t)j * kv_stride), hd);
                 hs_softmax(scores[i], n_keys[i], scale);
                 memset(acc[i], 0, (size_t)hd * sizeof(float));
                 for (int j = 0; j < n_keys[i]; j++) hs_axpy_f32(acc[i], scores[i][j], (const float *)(v0 + (size_t)j * kv_stride), hd);
             }
         }
-        for (int i = 0; i < nq; i++) memcpy(c->att + (size_t)(t0 + i) * Q + (size_t)h * hd, acc[i], (size_t)hd * sizeof(float));
+        for (int i = 0; i < nq; i++) memcpy(c->att + (size_t)t[i] * Q + (size_t)head[i] * hd, acc[i], (size_t)hd * sizeof(float));
     }
 }
 
