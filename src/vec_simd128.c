@@ -47,6 +47,20 @@ static inline v128_t odd_f16_to_f32(v128_t h) {
 #define DOT_ROWS_MAX_N 512 // head_dim <= 512 is checked at load; longer rows take the reference
 
 
+// q's n halves (n a multiple of 8) as even and odd f32x4 times 2^112 (see dot_rows_f16); returns
+// their exponent probe.
+static v128_t q_f16_split(const hs_f16 *q, int n, v128_t *qe, v128_t *qo) {
+    v128_t probe = wasm_i16x8_const_splat(0);
+    const v128_t two_112 = wasm_f32x4_const_splat(0x1p112f);
+    for (int c = 0; c < n / 8; c++) {
+        const v128_t h = wasm_v128_load(q + 8 * c);
+        probe = wasm_u16x8_max(probe, exponent_probe(h));
+        qe[c] = wasm_f32x4_mul(even_f16_to_f32(h), two_112);
+        qo[c] = wasm_f32x4_mul(odd_f16_to_f32(h), two_112);
+    }
+    return probe;
+}
+
 // q is converted once (even and odd elements per 8, times 2^112) and k's halves are taken as
 // scaled bits (hs_simd128_f16x8_split_scaled), so each product is q * k exactly and the fused
 // multiply-add gives the multiply-then-add's bits; then four rows at a time, each with an even and
@@ -60,14 +74,7 @@ static inline __attribute__((always_inline)) void dot_rows_f16(float *out, const
         return;
     }
     v128_t qe[DOT_ROWS_MAX_N / 8], qo[DOT_ROWS_MAX_N / 8];
-    v128_t probe = wasm_i16x8_const_splat(0);
-    const v128_t two_112 = wasm_f32x4_const_splat(0x1p112f);
-    for (int c = 0; c < n / 8; c++) {
-        const v128_t h = wasm_v128_load(q + 8 * c);
-        probe = wasm_u16x8_max(probe, exponent_probe(h));
-        qe[c] = wasm_f32x4_mul(even_f16_to_f32(h), two_112);
-        qo[c] = wasm_f32x4_mul(odd_f16_to_f32(h), two_112);
-    }
+    v128_t probe = q_f16_split(q, n, qe, qo);
     int j = 0;
     for (; j + 4 <= n_rows; j += 4) {
         const hs_f16 *r0 = k + (size_t)j * stride, *r1 = r0 + stride, *r2 = r1 + stride, *r3 = r2 + stride;
@@ -196,18 +203,6 @@ void hs_mix_rows_f16_simd128(float *y, const hs_f16 *p, const hs_f16 *v, size_t 
 // every query's results are its single call's bits; its checks too: the probes of the rows all
 // queries read are shared, those of a query's own last rows and of its q or p are its own, and a
 // hit sends that query alone to the reference, as its single call would.
-
-static v128_t q_f16_split(const hs_f16 *q, int n, v128_t *qe, v128_t *qo) {
-    v128_t probe = wasm_i16x8_const_splat(0);
-    const v128_t two_112 = wasm_f32x4_const_splat(0x1p112f);
-    for (int c = 0; c < n / 8; c++) {
-        const v128_t h = wasm_v128_load(q + 8 * c);
-        probe = wasm_u16x8_max(probe, exponent_probe(h));
-        qe[c] = wasm_f32x4_mul(even_f16_to_f32(h), two_112);
-        qo[c] = wasm_f32x4_mul(odd_f16_to_f32(h), two_112);
-    }
-    return probe;
-}
 
 // Rows [j0, j1) against queries q0 .. q0 + NQ - 1 (NQ a literal), scores into out[q0 + i][j].
 static inline __attribute__((always_inline)) void dot_rows_queries(float *const *out, const v128_t (*qe)[DOT_ROWS_MAX_N / 8],
