@@ -33,16 +33,6 @@ static size_t widest(const hs_model *m) {
     return w;
 }
 
-// What weight w's gemm needs in scratch for one call of n_batch tokens: nothing when it reads
-// activations the matmul prepared (its own conversion then runs only for shapes it does not
-// prepare, rows with a tail, which need no scratch).
-static uint64_t weight_gemm_scratch(const hs_tensor *w, int n_batch) {
-    const hs_quant_traits *q = hs_quant_traits_get(w->type);
-    if (w->ne[0] <= 0 || !q->gemm_scratch_bytes) return 0; // ne: set from the header, before any data
-    if (q->prep_bytes && n_batch > 1) return 0;
-    return q->gemm_scratch_bytes((int)w->ne[0], n_batch);
-}
-
 // The matmul's prepared activations for a batch (see hs_matmul_ctx.prep): the most any weight needs.
 static uint64_t weight_prep_bytes(const hs_tensor *w, int n_batch) {
     const hs_quant_traits *q = hs_quant_traits_get(w->type);
@@ -66,15 +56,37 @@ static uint64_t most_over_weights(const hs_model *m, int n_batch, uint64_t (*per
 
 static uint64_t prep_bytes(const hs_model *m, int n_batch) { return most_over_weights(m, n_batch, weight_prep_bytes); }
 
-// The most any matmul weight's gemm needs for one call of a full batch (F16's converted
-// activations in WebAssembly builds, where the matmul prepares none): each thread may hold that
-// much, from call to call.
-static uint64_t gemm_scratch_bytes(const hs_model *m, int n_batch) {
-    return most_over_weights(m, n_batch, weight_gemm_scratch);
+// The most any matmul call's gemms need in a thread's scratch (hs_matmul_scratch_bytes: F16's
+// converted activations where the matmul prepares none, the interleaved gemms' activation records
+// of long rows), for a full batch or one token, the calls grouped as layer_forward and hs_forward
+// make them. Each thread may hold that much, from call to call.
+static uint64_t gemm_scratch_bytes(const hs_model *m, int n_batch, size_t prep_size) {
+    uint64_t most = 0;
+    const int batches[2] = {1, n_batch};
+    for (int b = 0; b < 2; b++) {
+        const int T = batches[b];
+        for (int il = 0; il <= m->n_layer; il++) {
+            const hs_tensor *qkv[3], *wo[1], *gate_up[2], *down[1], *output[1] = {&m->output};
+            const hs_tensor *const *calls[4] = {qkv, wo, gate_up, down};
+            int sizes[4] = {3, 1, 2, 1}, n_calls = 4;
+            if (il < m->n_layer) {
+                const hs_layer *L = &m->layers[il];
+                qkv[0] = &L->wq, qkv[1] = &L->wk, qkv[2] = &L->wv, wo[0] = &L->wo;
+                gate_up[0] = &L->w_gate, gate_up[1] = &L->w_up, down[0] = &L->w_down;
+            } else { // after the layers, the output
+                calls[0] = output, sizes[0] = 1, n_calls = 1;
+            }
+            for (int k = 0; k < n_calls; k++) {
+                const int K = (int)calls[k][0]->ne[0]; // set from the header, before any data
+                if (K <= 0) continue;
+                const uint64_t bytes = hs_matmul_scratch_bytes(calls[k], sizes[k], T, K, prep_size);
+                if (bytes > most) most = bytes;
+            }
+        }
+    }
+    return most;
 }
 
-// Per thread: for each of the HS_ROWS_QUERIES queries of an item, its scores (n_ctx floats) and
-// their F16 probabilities (n_ctx halves, rounded up to whole floats).
 size_t hs_attention_scratch_floats(int n_ctx) { return HS_ROWS_QUERIES * ((size_t)n_ctx + ((size_t)n_ctx + 1) / 2); }
 
 uint64_t hs_context_scratch_bytes(const hs_model *m, int n_ctx, int n_batch, int n_threads) {
@@ -82,7 +94,7 @@ uint64_t hs_context_scratch_bytes(const hs_model *m, int n_ctx, int n_batch, int
     uint64_t KV = (uint64_t)m->n_head_kv * m->head_dim, F = (uint64_t)m->n_ff;
     uint64_t floats = B * (E + E + Q + KV + KV + Q + F + F + (uint64_t)m->rope_dim) + (uint64_t)n_threads * hs_attention_scratch_floats(n_ctx) + m->n_vocab;
     return floats * sizeof(float) + (uint64_t)hs_matmul_qbuf_size(n_batch, (int)widest(m)) +
-           (uint64_t)n_threads * gemm_scratch_bytes(m, n_batch) + prep_bytes(m, n_batch) + m->tok_embd.row_bytes;
+           (uint64_t)n_threads * gemm_scratch_bytes(m, n_batch, (size_t)prep_bytes(m, n_batch)) + prep_bytes(m, n_batch) + m->tok_embd.row_bytes;
 }
 
 bool hs_context_init(hs_context *c, const hs_model *m, hs_threadpool *pool, int n_ctx, int n_batch, bool kv_f16,

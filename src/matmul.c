@@ -132,6 +132,39 @@ static void dot_task(void *arg, int ith, int nth) {
     }
 }
 
+// Which weights of a call of T tokens read activations prepared in prep_size bytes
+// (prepared[i]; returns their traits, NULL when none): the first weight whose gemm can read them
+// prepared sets the kind, and the others of its activation type and prep_token join it; the rest
+// run their own gemm, which may need its scratch (hs_matmul_scratch_bytes).
+static const hs_quant_traits *choose_prepared(const hs_tensor *const *ws, int n, int T, int K, size_t prep_size,
+                                              bool prepared[MAX_WEIGHTS]) {
+    const hs_quant_traits *chosen = NULL;
+    for (int i = 0; i < n; i++) {
+        prepared[i] = false;
+        const hs_quant_traits *q = hs_quant_traits_get(ws[i]->type);
+        const hs_gemm_prep_fn gemm_prep = ws[i]->rows4 ? q->gemm_rows4_prep : q->gemm_prep;
+        if (T < 2 || !gemm_prep || !q->prep_token || !q->prep_bytes) continue;
+        const uint64_t bytes = q->prep_bytes(K, T);
+        if (bytes == 0 || bytes > prep_size) continue;
+        if (!chosen) chosen = q;
+        prepared[i] = q->vec_dot_type == chosen->vec_dot_type && q->prep_token == chosen->prep_token;
+    }
+    return chosen;
+}
+
+uint64_t hs_matmul_scratch_bytes(const hs_tensor *const *ws, int n, int T, int K, size_t prep_size) {
+    assert(n >= 1 && n <= MAX_WEIGHTS);
+    bool prepared[MAX_WEIGHTS];
+    choose_prepared(ws, n, T, K, prep_size, prepared);
+    uint64_t most = 0;
+    for (int i = 0; i < n; i++) {
+        const hs_quant_traits *q = hs_quant_traits_get(ws[i]->type);
+        const uint64_t bytes = !prepared[i] && q->gemm_scratch_bytes ? q->gemm_scratch_bytes(K, T) : 0;
+        if (bytes > most) most = bytes;
+    }
+    return most;
+}
+
 void hs_matmul_multi(hs_matmul_ctx *ctx, const float *x, int T, int K, const hs_tensor *const *ws, float *const *ys, int n) {
     assert(n >= 1 && n <= MAX_WEIGHTS);
     matmul_job job = {.x = x, .T = T, .K = K, .n = n, .ws = ws, .ys = ys, .prep_act = -1};
@@ -158,24 +191,22 @@ void hs_matmul_multi(hs_matmul_ctx *ctx, const float *x, int T, int K, const hs_
         job.weight_act[i] = a;
         job.total_rows += ws[i]->ne[1];
     }
-    // Prefill: the first activation copy whose weights' gemm can read it prepared, if ctx->prep
-    // holds it, is prepared along with its quantization (once, the tokens shared out over the
-    // threads). When every weight reads prepared activations, its rows no longer cost a
-    // conversion per gemm call, and they are handed out on demand in chunks of CHUNK_ROWS: a
-    // thread that runs slower (a VM's vCPUs do, for seconds at a time) takes fewer chunks instead
-    // of keeping the other waiting at the end (10-13 % of a 2-thread prefill was such idle time).
-    for (int i = 0; T > 1 && ctx->prep && i < n; i++) {
-        const hs_quant_traits *q = job.traits[i];
-        const hs_gemm_prep_fn gemm_prep = ws[i]->rows4 ? q->gemm_rows4_prep : q->gemm_prep;
-        if (!gemm_prep || !q->prep_token || !q->prep_bytes) continue;
-        const uint64_t bytes = q->prep_bytes(K, T);
-        if (bytes == 0 || bytes > ctx->prep_size) continue;
+    // Prefill: the weights choose_prepared picks read their activations prepared, along with
+    // the quantization (once, the tokens shared out over the threads). When every weight reads
+    // prepared activations, its rows no longer cost a conversion per gemm call, and they are
+    // handed out on demand in chunks of CHUNK_ROWS: a thread that runs slower (a VM's vCPUs do,
+    // for seconds at a time) takes fewer chunks instead of keeping the other waiting at the end
+    // (10-13 % of a 2-thread prefill was such idle time).
+    bool prepared[MAX_WEIGHTS];
+    const hs_quant_traits *prep_traits = ctx->prep ? choose_prepared(ws, n, T, K, ctx->prep_size, prepared) : NULL;
+    for (int i = 0; prep_traits && i < n; i++) {
+        if (!prepared[i]) continue;
         if (job.prep_act < 0) {
             job.prep_act = job.weight_act[i];
-            job.prep_traits = q;
+            job.prep_traits = prep_traits;
             job.prep = ctx->prep;
         }
-        if (job.weight_act[i] == job.prep_act && q->prep_token == job.prep_traits->prep_token) job.gemm_prep[i] = gemm_prep;
+        job.gemm_prep[i] = ws[i]->rows4 ? job.traits[i]->gemm_rows4_prep : job.traits[i]->gemm_prep;
     }
     // Likewise, with no preparation needed, for weights whose gemm prepares nothing per call.
     job.on_demand = T > 1 && hs_threadpool_size(ctx->pool) > 1;

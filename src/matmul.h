@@ -29,4 +29,10 @@ size_t hs_matmul_qbuf_size(int T, int K);
 void hs_matmul_multi(hs_matmul_ctx *ctx, const float *x, int T, int K, const hs_tensor *const *ws, float *const *ys, int n);
 void hs_matmul(hs_matmul_ctx *ctx, const float *x, int T, int K, const hs_tensor *w, float *y);
 
+// Heap scratch a thread's gemms may take for one hs_matmul_multi call of T tokens (ws and K as it
+// takes them, prep_size as the context's hs_matmul_ctx.prep_size; ws' types and rows4 as loaded):
+// the most gemm_scratch_bytes of any weight that runs its own gemm, not reading prepared
+// activations (see hs_quant_traits.prep_bytes). Each thread keeps that much between calls.
+uint64_t hs_matmul_scratch_bytes(const hs_tensor *const *ws, int n, int T, int K, size_t prep_size);
+
 #endif

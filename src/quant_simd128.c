@@ -41,6 +41,14 @@ void *hs_simd128_scratch(size_t bytes) {
     return block ? block + 16 : NULL;
 }
 
+size_t hs_simd128_scratch_held(void) {
+    pthread_once(&scratch_once, make_scratch_key);
+    const uint8_t *block = scratch_key_made ? pthread_getspecific(scratch_key) : NULL;
+    size_t held = 0;
+    if (block) memcpy(&held, block, sizeof held);
+    return held;
+}
+
 float hs_simd128_rows4_row_dot(hs_vec_dot_fn dot, int n, const uint8_t *x, size_t x_row, int r, uint32_t type,
                                const void *y) {
     uint8_t *row = malloc(x_row);

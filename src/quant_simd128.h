@@ -303,6 +303,8 @@ float hs_simd128_rows4_row_dot(hs_vec_dot_fn dot, int n, const uint8_t *x, size_
 // measured 593 / 578 / 720 / 663 tok/s with per-call blocks against 717 / 648 / 786 / 725 with
 // this (alternating pairs; README, (dd)). Not for nested use.
 void *hs_simd128_scratch(size_t bytes);
+// Bytes of scratch the calling thread holds (0: none yet), for tests of the scratch estimate.
+size_t hs_simd128_scratch_held(void);
 
 // ---- reading ahead (decode; the F16 and BF16 gemm read their next tile the same way) ----
 //

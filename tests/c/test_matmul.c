@@ -15,6 +15,9 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __wasm_simd128__
+#include "quant_simd128.h"
+#endif
 
 typedef struct {
     hs_tensor t;
@@ -108,6 +111,54 @@ static void check_matmul(hs_threadpool *pool, bool prep, const float *x, int T, 
     free(ctx.prep);
 }
 
+// The scratch estimate (hs_matmul_scratch_bytes) against what a call's gemms take: Q4_0 and
+// Q6_K interleaved in one call, both able to read prepared activations but of different
+// activation types, so Q4_0 reads them prepared and Q6_K (2304-element rows, 16 tokens: its
+// activation records outgrow the stack under relaxed SIMD) runs its own gemm and takes scratch.
+// On one thread, first: the calling thread then holds exactly what this call took. Natively and
+// in the plain SIMD128 build neither takes any, and the estimate must say 0 there too.
+static void test_scratch_estimate(hs_threadpool *pool) {
+    const int K = 2304, T = 16;
+    weight ws[2] = {make_weight(HS_TYPE_Q4_0, K, 64, true, 101), make_weight(HS_TYPE_Q6_K, K, 64, true, 102)};
+    const hs_tensor *tensors[2] = {&ws[0].t, &ws[1].t};
+    size_t prep_size = 0;
+    for (int i = 0; i < 2; i++) {
+        const hs_quant_traits *q = hs_quant_traits_get(ws[i].t.type);
+        const uint64_t bytes = q->prep_bytes ? q->prep_bytes(K, T) : 0;
+        if (bytes > prep_size) prep_size = (size_t)bytes;
+    }
+    const uint64_t estimate = hs_matmul_scratch_bytes(tensors, 2, T, K, prep_size);
+    float *x = malloc((size_t)T * K * sizeof(float));
+    uint64_t seed = 5;
+    for (int i = 0; i < T * K; i++) x[i] = test_randf(&seed);
+    float *y0 = malloc((size_t)T * 64 * sizeof(float)), *y1 = malloc((size_t)T * 64 * sizeof(float));
+    float *ys[2] = {y0, y1};
+    hs_matmul_ctx ctx = {.pool = pool, .qbuf_size = hs_matmul_qbuf_size(T, K), .prep_size = prep_size};
+    ctx.qbuf = malloc(ctx.qbuf_size);
+    ctx.prep = prep_size ? aligned_alloc(16, (prep_size + 15) & ~(size_t)15) : NULL;
+#ifdef __wasm_simd128__
+    const size_t before = hs_simd128_scratch_held();
+#endif
+    hs_matmul_multi(&ctx, x, T, K, tensors, ys, 2);
+#ifdef __wasm_simd128__
+    const size_t held = hs_simd128_scratch_held();
+    CHECK(before == 0, "the thread held %zu bytes of scratch before the first call", before);
+    CHECK(held <= estimate, "Q4_0 + Q6_K call: the gemms took %zu bytes of scratch, the estimate says %llu", held,
+          (unsigned long long)estimate);
+#ifdef __wasm_relaxed_simd__
+    CHECK(held > 0 && ws[0].t.rows4 && ws[1].t.rows4, "Q4_0 + Q6_K call: no scratch taken (%zu), so nothing was tested", held);
+#endif
+#else
+    CHECK(estimate == 0, "natively no gemm takes scratch, yet the estimate says %llu", (unsigned long long)estimate);
+#endif
+    free(ctx.qbuf);
+    free(ctx.prep);
+    free(x);
+    free(y0);
+    free(y1);
+    for (int i = 0; i < 2; i++) free_weight(&ws[i]);
+}
+
 int main(void) {
     hs_threadpool *pools[2] = {hs_threadpool_create(1), hs_threadpool_create(2)};
 #if defined(__EMSCRIPTEN_PTHREADS__) || !defined(__EMSCRIPTEN__)
@@ -117,6 +168,7 @@ int main(void) {
     CHECK(hs_quant_traits_get(HS_TYPE_F16)->gemm_prep != NULL, "F16 has no gemm_prep: the prepared path goes untested");
     CHECK(hs_quant_traits_get(HS_TYPE_Q4_0)->gemm_rows4_prep != NULL, "Q4_0 has no gemm_rows4_prep: its prepared path goes untested");
 #endif
+    test_scratch_estimate(pools[0]);
     static const struct { int K, T; } shapes[] = {{256, 70}, {256, 5}, {200, 9}, {64, 2}};
     uint64_t seed = 42;
     for (size_t si = 0; si < sizeof shapes / sizeof shapes[0]; si++) {
