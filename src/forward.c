@@ -60,29 +60,29 @@ static uint64_t prep_bytes(const hs_model *m, int n_batch) { return most_over_we
 // converted activations where the matmul prepares none, the interleaved gemms' activation records
 // of long rows), for a full batch or one token, the calls grouped as layer_forward and hs_forward
 // make them. Each thread may hold that much, from call to call.
+static void most_call_scratch(const hs_tensor *const *ws, int n, int T, size_t prep_size, uint64_t *most) {
+    const int K = (int)ws[0]->ne[0]; // set from the header, before any data
+    if (K <= 0) return;
+    const uint64_t bytes = hs_matmul_scratch_bytes(ws, n, T, K, prep_size);
+    if (bytes > *most) *most = bytes;
+}
+
 static uint64_t gemm_scratch_bytes(const hs_model *m, int n_batch, size_t prep_size) {
     uint64_t most = 0;
     const int batches[2] = {1, n_batch};
     for (int b = 0; b < 2; b++) {
         const int T = batches[b];
-        for (int il = 0; il <= m->n_layer; il++) {
-            const hs_tensor *qkv[3], *wo[1], *gate_up[2], *down[1], *output[1] = {&m->output};
-            const hs_tensor *const *calls[4] = {qkv, wo, gate_up, down};
-            int sizes[4] = {3, 1, 2, 1}, n_calls = 4;
-            if (il < m->n_layer) {
-                const hs_layer *L = &m->layers[il];
-                qkv[0] = &L->wq, qkv[1] = &L->wk, qkv[2] = &L->wv, wo[0] = &L->wo;
-                gate_up[0] = &L->w_gate, gate_up[1] = &L->w_up, down[0] = &L->w_down;
-            } else { // after the layers, the output
-                calls[0] = output, sizes[0] = 1, n_calls = 1;
-            }
-            for (int k = 0; k < n_calls; k++) {
-                const int K = (int)calls[k][0]->ne[0]; // set from the header, before any data
-                if (K <= 0) continue;
-                const uint64_t bytes = hs_matmul_scratch_bytes(calls[k], sizes[k], T, K, prep_size);
-                if (bytes > most) most = bytes;
-            }
+        for (int il = 0; il < m->n_layer; il++) {
+            const hs_layer *L = &m->layers[il];
+            const hs_tensor *qkv[3] = {&L->wq, &L->wk, &L->wv}, *gate_up[2] = {&L->w_gate, &L->w_up};
+            const hs_tensor *wo = &L->wo, *down = &L->w_down;
+            most_call_scratch(qkv, 3, T, prep_size, &most);
+            most_call_scratch(&wo, 1, T, prep_size, &most);
+            most_call_scratch(gate_up, 2, T, prep_size, &most);
+            most_call_scratch(&down, 1, T, prep_size, &most);
         }
+        const hs_tensor *output = &m->output;
+        most_call_scratch(&output, 1, T, prep_size, &most);
     }
     return most;
 }
@@ -93,8 +93,9 @@ uint64_t hs_context_scratch_bytes(const hs_model *m, int n_ctx, int n_batch, int
     uint64_t B = (uint64_t)n_batch, E = (uint64_t)m->n_embd, Q = (uint64_t)m->n_head * m->head_dim;
     uint64_t KV = (uint64_t)m->n_head_kv * m->head_dim, F = (uint64_t)m->n_ff;
     uint64_t floats = B * (E + E + Q + KV + KV + Q + F + F + (uint64_t)m->rope_dim) + (uint64_t)n_threads * hs_attention_scratch_floats(n_ctx) + m->n_vocab;
+    const uint64_t prep = prep_bytes(m, n_batch);
     return floats * sizeof(float) + (uint64_t)hs_matmul_qbuf_size(n_batch, (int)widest(m)) +
-           (uint64_t)n_threads * gemm_scratch_bytes(m, n_batch, (size_t)prep_bytes(m, n_batch)) + prep_bytes(m, n_batch) + m->tok_embd.row_bytes;
+           (uint64_t)n_threads * gemm_scratch_bytes(m, n_batch, (size_t)prep) + prep + m->tok_embd.row_bytes;
 }
 
 bool hs_context_init(hs_context *c, const hs_model *m, hs_threadpool *pool, int n_ctx, int n_batch, bool kv_f16,
