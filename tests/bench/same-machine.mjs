@@ -98,7 +98,7 @@ for (const model of models) {
             model: basename(model), type: o[0].type, threads, kernels: o[0].kernels,
             pp_tok_s: round2(median(o.map((x) => x.pp_tok_s))), tg_tok_s: round2(median(o.map((x) => x.tg_tok_s))),
             native_pp_tok_s: round2(median(n.map((x) => x.pp))), native_tg_tok_s: round2(median(n.map((x) => x.tg))),
-            peak_pss_mb: round2(median(o.map((x) => x.peak_pss_mb))), file_mb: round2(fileMb), kv_mb: o[0].kv_mb,
+            load_ms: round2(median(o.map((x) => x.load_ms))), peak_pss_mb: round2(median(o.map((x) => x.peak_pss_mb))), file_mb: round2(fileMb), kv_mb: o[0].kv_mb,
             pp_runs: o.map((x) => x.pp_tok_s), tg_runs: o.map((x) => x.tg_tok_s),
             native_pp_runs: n.map((x) => round2(x.pp)), native_tg_runs: n.map((x) => round2(x.tg)),
             llama_cpp: n[0].build, native_backend: n[0].backend, cpu: cpuName(),
