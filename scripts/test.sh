@@ -35,8 +35,9 @@ scripts/test-api.sh
 echo "== chat app, embedding, offline PWA (Chromium)"
 scripts/test-app.sh
 
-echo "== browser benchmark smoke run (prints numbers, checks only that they exist)"
+echo "== browser benchmark smoke runs (print numbers; check their fields and the same-machine ratios)"
 timeout 300 node tests/bench/browser.smoke.mjs
+timeout 300 node tests/bench/same-machine.smoke.mjs
 
 echo "== fuzz smoke run (libFuzzer, ASan + UBSan)"
 scripts/fuzz.sh 25
