@@ -5,13 +5,14 @@
 // with known figures (pp 1000 x threads tok/s, tg 100 x threads). Checks that each line divides
 // our figures by those, judges the goal on them, and that the summary counts what the lines met.
 import { execFile } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, SHARED } from '../browser/browser-env.mjs';
 
 const model = join(SHARED, 'models/stories260K/stories260K-Q8_0.gguf');
-const dir = mkdtempSync(join(tmpdir(), 'hearth-same-machine-'));
+// Under build/ (ignored by git) rather than the system's temporary folder, which may be mounted noexec.
+mkdirSync(join(ROOT, 'build'), { recursive: true });
+const dir = mkdtempSync(join(ROOT, 'build', 'same-machine-smoke-'));
 const fake = join(dir, 'llama-bench');
 writeFileSync(fake, `#!${process.execPath}
 const a = process.argv.slice(2), arg = (f) => a[a.indexOf(f) + 1];
