@@ -56,10 +56,25 @@ static uint64_t most_over_weights(const hs_model *m, int n_batch, uint64_t (*per
 
 static uint64_t prep_bytes(const hs_model *m, int n_batch) { return most_over_weights(m, n_batch, weight_prep_bytes); }
 
+// A layer's matmul calls as layer_forward makes them, the weights of a call reading the same
+// activations: q, k and v together; wo; gate and up together; down.
+enum { CALL_QKV, CALL_WO, CALL_GATE_UP, CALL_DOWN, LAYER_CALLS };
+typedef struct {
+    const hs_tensor *ws[3];
+    int n;
+} matmul_call;
+
+static void layer_calls(const hs_layer *L, matmul_call calls[LAYER_CALLS]) {
+    calls[CALL_QKV] = (matmul_call){{&L->wq, &L->wk, &L->wv}, 3};
+    calls[CALL_WO] = (matmul_call){{&L->wo}, 1};
+    calls[CALL_GATE_UP] = (matmul_call){{&L->w_gate, &L->w_up}, 2};
+    calls[CALL_DOWN] = (matmul_call){{&L->w_down}, 1};
+}
+
 // The most any matmul call's gemms need in a thread's scratch (hs_matmul_scratch_bytes: F16's
 // converted activations where the matmul prepares none, the interleaved gemms' activation records
-// of long rows), for a full batch or one token, the calls grouped as layer_forward and hs_forward
-// make them. Each thread may hold that much, from call to call.
+// of long rows), for a full batch or one token: each layer's calls (layer_calls) and the output's.
+// Each thread may hold that much, from call to call.
 static void most_call_scratch(const hs_tensor *const *ws, int n, int T, size_t prep_size, uint64_t *most) {
     const int K = (int)ws[0]->ne[0]; // set from the header, before any data
     if (K <= 0) return;
@@ -73,13 +88,9 @@ static uint64_t gemm_scratch_bytes(const hs_model *m, int n_batch, size_t prep_s
     for (int b = 0; b < 2; b++) {
         const int T = batches[b];
         for (int il = 0; il < m->n_layer; il++) {
-            const hs_layer *L = &m->layers[il];
-            const hs_tensor *qkv[3] = {&L->wq, &L->wk, &L->wv}, *gate_up[2] = {&L->w_gate, &L->w_up};
-            const hs_tensor *wo = &L->wo, *down = &L->w_down;
-            most_call_scratch(qkv, 3, T, prep_size, &most);
-            most_call_scratch(&wo, 1, T, prep_size, &most);
-            most_call_scratch(gate_up, 2, T, prep_size, &most);
-            most_call_scratch(&down, 1, T, prep_size, &most);
+            matmul_call calls[LAYER_CALLS];
+            layer_calls(&m->layers[il], calls);
+            for (int i = 0; i < LAYER_CALLS; i++) most_call_scratch(calls[i].ws, calls[i].n, T, prep_size, &most);
         }
         const hs_tensor *output = &m->output;
         most_call_scratch(&output, 1, T, prep_size, &most);
@@ -87,6 +98,8 @@ static uint64_t gemm_scratch_bytes(const hs_model *m, int n_batch, size_t prep_s
     return most;
 }
 
+// Per thread: for each of the HS_ROWS_QUERIES queries of an item, its scores (n_ctx floats) and
+// their F16 probabilities (n_ctx halves, rounded up to whole floats).
 size_t hs_attention_scratch_floats(int n_ctx) { return HS_ROWS_QUERIES * ((size_t)n_ctx + ((size_t)n_ctx + 1) / 2); }
 
 uint64_t hs_context_scratch_bytes(const hs_model *m, int n_ctx, int n_batch, int n_threads) {
@@ -319,9 +332,10 @@ static void layer_forward(hs_context *c, int il, int T) {
     const int E = m->n_embd, Q = m->n_head * m->head_dim, KV = c->kv_dim, F = m->n_ff;
 
     for (int t = 0; t < T; t++) hs_rmsnorm(c->xn + (size_t)t * E, c->x + (size_t)t * E, L->attn_norm.data, E, m->norm_eps);
-    const hs_tensor *qkv[3] = {&L->wq, &L->wk, &L->wv};
+    matmul_call calls[LAYER_CALLS];
+    layer_calls(L, calls);
     float *qkv_out[3] = {c->q, c->k, c->v};
-    hs_matmul_multi(&c->mm, c->xn, T, E, qkv, qkv_out, 3);
+    hs_matmul_multi(&c->mm, c->xn, T, E, calls[CALL_QKV].ws, qkv_out, calls[CALL_QKV].n);
     add_bias(c->q, &L->bq, T, Q);
     add_bias(c->k, &L->bk, T, KV);
     add_bias(c->v, &L->bv, T, KV);
@@ -335,17 +349,16 @@ static void layer_forward(hs_context *c, int il, int T) {
     }
     attention_job job = {c, il, T};
     hs_threadpool_run(c->pool, attention_task, &job);
-    hs_matmul(&c->mm, c->att, T, Q, &L->wo, c->xn);
+    hs_matmul(&c->mm, c->att, T, Q, calls[CALL_WO].ws[0], c->xn);
     for (int t = 0; t < T; t++) hs_add(c->x + (size_t)t * E, c->xn + (size_t)t * E, E);
 
     for (int t = 0; t < T; t++) hs_rmsnorm(c->xn + (size_t)t * E, c->x + (size_t)t * E, L->ffn_norm.data, E, m->norm_eps);
-    const hs_tensor *gate_up[2] = {&L->w_gate, &L->w_up};
     float *gate_up_out[2] = {c->gate, c->up};
-    hs_matmul_multi(&c->mm, c->xn, T, E, gate_up, gate_up_out, 2);
+    hs_matmul_multi(&c->mm, c->xn, T, E, calls[CALL_GATE_UP].ws, gate_up_out, calls[CALL_GATE_UP].n);
     swiglu_job sj = {c, T};
     if (T == 1) swiglu_task(&sj, 0, 1);
     else hs_threadpool_run(c->pool, swiglu_task, &sj);
-    hs_matmul(&c->mm, c->gate, T, F, &L->w_down, c->xn);
+    hs_matmul(&c->mm, c->gate, T, F, calls[CALL_DOWN].ws[0], c->xn);
     for (int t = 0; t < T; t++) hs_add(c->x + (size_t)t * E, c->xn + (size_t)t * E, E);
 }
 

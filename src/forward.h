@@ -38,7 +38,8 @@ void hs_context_free(hs_context *c);
 // Sizes in 64 bits: in WebAssembly size_t is 32 bits, and a large context must not wrap.
 uint64_t hs_context_kv_bytes(const hs_model *m, int n_ctx, bool kv_f16);
 uint64_t hs_context_scratch_bytes(const hs_model *m, int n_ctx, int n_batch, int n_threads);
-// Floats of attention scratch per thread: n_ctx scores, then as many F16 probabilities.
+// Floats of attention scratch per thread: for each query of an item (up to HS_ROWS_QUERIES), n_ctx
+// scores, then as many F16 probabilities.
 size_t hs_attention_scratch_floats(int n_ctx);
 
 // Evaluates tokens[0..T) (T <= n_batch) at positions n_past.. and leaves the last token's logits
