@@ -17,6 +17,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { median } from '../../js/bench-speed.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const PP_GOAL = 0.3, TG_GOAL = 0.5;
@@ -38,7 +39,6 @@ const threadList = args.threads.split(',').map(Number);
 const llamaBench = args['llama-bench'] ??
     execFileSync(resolve(HERE, 'native-llama/build.sh'), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
 
-const median = (a) => { const s = [...a].sort((x, y) => x - y), m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 const round2 = (v) => Math.round(v * 100) / 100;
 const key = (model, threads) => `${basename(model)}|${threads}`;
 
