@@ -129,8 +129,13 @@ void hs_vec_dot_f16_simd128(int n, float *s, const void *vx, const void *vy) {
 // vec_dot converts both operands on every call: per 16 elements, eight conversions for four
 // multiplies. Here the tokens are converted once per call (the matmul hands over a thread's whole
 // range of rows: gemm_whole_range), then a tile of up to GEMM_ROWS weight rows meets up to
-// GEMM_TOKENS tokens, K walked in chunks of GEMM_CHUNK elements: each row's chunk is converted once
-// for the tile's tokens, and it and their chunks stay in L1 (1 + 16 KiB). Each (row, token) keeps
+// GEMM_TOKENS tokens, K walked in chunks of GEMM_CHUNK elements: the tile's rows are converted once
+// per chunk for all its tokens (16 KiB, which stay in L1), and the tokens come four at a time (4
+// KiB), each four meeting every pair of rows before the next four come in; only the tile's sums
+// (64 KiB) go through L2 between chunks. (Before 12-08 the tile was 16 rows x 32 tokens in chunks
+// of 128, row pairs outside and tokens inside: each row pair's chunk was converted for every 32
+// tokens, and all 32 KiB of sums went through L2 every chunk; alternating browser runs on Zen 3,
+// F16 pp64, six pairs: 1 thread 123 -> 144 tok/s, 2 threads 203 -> 242.) Each (row, token) keeps
 // vec_dot's four accumulators with the same lanes, products and order, so every result is
 // vec_dot's bit for bit (the test checks it); F16 rows or tokens holding an inf or NaN are rerun by
 // the reference as vec_dot does. BF16 goes the same way with its own conversion (a shift or a
@@ -138,8 +143,9 @@ void hs_vec_dot_f16_simd128(int n, float *s, const void *vx, const void *vy) {
 // the fused form would not give vec_dot's bits; the plain mul and add run on other ports of this
 // machine's FPU, so the pair costs about what the fused one does).
 #define GEMM_ROWS 16
-#define GEMM_TOKENS 32 // each row chunk converted once per 32 tokens (at 8, a third of the work)
-#define GEMM_CHUNK 128 // a multiple of 16; 32 tokens' chunks then fill 16 KiB of L1
+#define GEMM_TOKENS 64 // = ACT_TOKENS: each row chunk converted once per 64 tokens
+#define GEMM_CHUNK 256 // a multiple of 16; the tile's converted chunks fill 16 KiB of L1
+// (8 rows x 512 measured the same as 16 x 256, 32 x 128 slower at 1 thread)
 
 // 16 F16s (or BF16s) at p as four f32x4 in vec_dot's lane split: even 0..7, odd 0..7, even 8..15,
 // odd 8..15; with check, F16's exponent probe taken into *probe. F16 weights and activations come out scaled
@@ -175,7 +181,7 @@ static inline v128_t product_add(v128_t x, v128_t y, v128_t acc, const bool bf16
 // k (vectors k, k + 4, k + 8, ... of the chunk). Two rows x four tokens per pass: six loads feed
 // eight multiply-adds (one row x one token needed two loads for each), and the eight independent
 // sums hide the adder's latency; one accumulator at a time keeps them in registers (V8 uses 16).
-// The first chunk starts the sums at zero (zeroing the tile's 32 KiB of sums cost 2-3 %).
+// The first chunk starts the sums at zero (zeroing the tile's sums beforehand cost 2-3 %).
 // The rows and tokens sit GEMM_CHUNK / 4 vectors apart, so each load is one pointer plus a
 // constant offset (six pointers stepped apart measured slower).
 #define CHUNK_VECTORS (GEMM_CHUNK / 4)
@@ -246,30 +252,29 @@ static inline __attribute__((always_inline)) void gemm_tile(int n, int nr, int n
     uint32_t touch = 0;
     v128_t x_probe[GEMM_ROWS];
     for (int r = 0; r < nr; r++) x_probe[r] = wasm_i16x8_const_splat(0);
-    v128_t w[2][CHUNK_VECTORS];
-    const int nt4 = nt & ~3;
+    v128_t w[GEMM_ROWS][CHUNK_VECTORS];
+    const int nt4 = nt & ~3, nr2 = nr & ~1;
     for (int c = 0; c < n; c += GEMM_CHUNK) {
         const int blocks = (n - c < GEMM_CHUNK ? n - c : GEMM_CHUNK) / 16, vectors = 4 * blocks;
         const v128_t(*act)[CHUNK_VECTORS] = (const v128_t(*)[CHUNK_VECTORS])(acts + (size_t)(c / GEMM_CHUNK) * acts_tokens * CHUNK_VECTORS);
-        for (int r = 0; r < nr; r += 2) {
-            const int rows = nr - r < 2 ? 1 : 2;
-            for (int i = 0; i < rows; i++) {
-                for (int j = 0; j < blocks; j++) {
-                    // paired rows hold no inf or NaN (hs_interleave_rows4 checks): no probe
-                    half16_to_split_f32(row_run(x, x_row, r + i, c / 16 + j, pairs), &w[i][4 * j], &x_probe[r + i],
-                                        !pairs, false, bf16);
-                }
+        for (int r = 0; r < nr; r++) {
+            for (int j = 0; j < blocks; j++) {
+                // paired rows hold no inf or NaN (hs_interleave_rows4 checks): no probe
+                half16_to_split_f32(row_run(x, x_row, r, c / 16 + j, pairs), &w[r][4 * j], &x_probe[r], !pairs, false,
+                                    bf16);
             }
-            int t = 0;
-            if (rows == 2) {
-                for (; t < nt4; t += 4) {
-                    if (ahead < ahead_end) touch += *ahead, ahead += 64;
-                    gemm_block_2x4(vectors, w[0], act[t], &acc[r][t], &acc[r + 1][t], c == 0, bf16);
-                }
+        }
+        for (int t = 0; t < nt4; t += 4) {
+            for (int r = 0; r < nr2; r += 2) {
+                if (ahead < ahead_end) touch += *ahead, ahead += 64;
+                gemm_block_2x4(vectors, w[r], act[t], &acc[r][t], &acc[r + 1][t], c == 0, bf16);
             }
-            for (; t < nt; t++) {
-                for (int i = 0; i < rows; i++) gemm_block_1x1(vectors, w[i], act[t], acc[r + i][t], c == 0, bf16);
+            if (nr2 < nr) {
+                for (int i = 0; i < 4; i++) gemm_block_1x1(vectors, w[nr2], act[t + i], acc[nr2][t + i], c == 0, bf16);
             }
+        }
+        for (int t = nt4; t < nt; t++) {
+            for (int r = 0; r < nr; r++) gemm_block_1x1(vectors, w[r], act[t], acc[r][t], c == 0, bf16);
         }
     }
     if (touch) hs_simd128_touch_sink += touch;
@@ -327,10 +332,11 @@ static inline __attribute__((always_inline)) void gemm_group(int n, int nr, int 
         const int rn = nr - r0 < GEMM_ROWS ? nr - r0 : GEMM_ROWS;
         for (int t0 = 0; t0 < gn; t0 += GEMM_TOKENS) {
             const int tn = gn - t0 < GEMM_TOKENS ? gn - t0 : GEMM_TOKENS;
-            // While a tile's first tokens are multiplied, the next tile's rows are read ahead
-            // (quant_simd128.h), one line per 2x4 block: its chunks come row by row, a stride the
-            // prefetchers follow badly, and the weights come from DRAM (kernel bench, 65536 x 768
-            // pp64: 17.7-18.1 Gelem/s without, 18.9-19.3 with; two tiles ahead no better).
+            // While a tile is multiplied, the next tile's rows are read ahead (quant_simd128.h), one
+            // line per 2x4 block (a tile of n / 2 blocks covers the n / 2 lines of 16 F16 rows):
+            // its chunks come row by row, a stride the prefetchers follow badly, and the weights
+            // come from DRAM (kernel bench, 65536 x 768 pp64: 17.7-18.1 Gelem/s without, 18.9-19.3
+            // with; two tiles ahead no better).
             const uint8_t *ahead = NULL, *ahead_end = NULL;
             if (t0 == 0 && r0 + rn < nr) {
                 ahead = x + (size_t)(r0 + rn) * x_row;
