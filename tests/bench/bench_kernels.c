@@ -12,7 +12,8 @@
 //
 // Built with -DBENCH_THREADS (and the engine's matmul and thread pool), it also times the engine's
 // own matmul (src/matmul.c: activation quantization, the rows split over the pool, the kernels) on
-// 1 and on 2 threads, for one token and for MT_TOKENS, and prints the 2-thread speed-up. In
+// 1 and on 2 threads, for one token and for MT_TOKENS, and prints the 2-thread speed-up (the median
+// and range over MT_ROUNDS rounds in which 1 and 2 threads take turns). In
 // Chromium (the page is cross-origin isolated; main() runs on a worker thread):
 //   NODE_PATH=/usr/share/nodejs emcc -O3 -msimd128 -mrelaxed-simd -pthread -sPROXY_TO_PTHREAD
 //       -sPTHREAD_POOL_SIZE=3 -sALLOW_MEMORY_GROWTH=1 -DBENCH_THREADS -Isrc src/quant*.c src/types.c
@@ -241,25 +242,65 @@ static void matmul_step(const void *p) {
     hs_matmul(m->ctx, m->x, m->tokens, COLS, m->w, m->y);
 }
 
-// Seconds per matmul of `tokens` activation rows (x) on a pool of `threads`.
-static double time_matmul(int threads, const hs_tensor *w, const float *x, int tokens, float *y) {
-    hs_matmul_ctx ctx = {.pool = hs_threadpool_create(threads), .qbuf_size = hs_matmul_qbuf_size(tokens, COLS)};
-    ctx.qbuf = malloc(ctx.qbuf_size);
+// A matmul context as the engine's holds it, on a pool of `threads`: false if out of memory.
+static bool matmul_ctx_init(hs_matmul_ctx *ctx, int threads, const hs_tensor *w, int tokens) {
+    *ctx = (hs_matmul_ctx){.pool = hs_threadpool_create(threads), .qbuf_size = hs_matmul_qbuf_size(tokens, COLS)};
+    ctx->qbuf = malloc(ctx->qbuf_size);
     // prepared activations as the engine's context holds them (-DBENCH_NO_PREP: without, to compare)
     const hs_quant_traits *q = hs_quant_traits_get(w->type);
 #ifndef BENCH_NO_PREP
-    ctx.prep_size = q->prep_bytes && tokens > 1 ? (size_t)q->prep_bytes(COLS, tokens) : 0;
+    ctx->prep_size = q->prep_bytes && tokens > 1 ? (size_t)q->prep_bytes(COLS, tokens) : 0;
 #endif
-    ctx.prep = ctx.prep_size ? aligned_alloc(16, (ctx.prep_size + 15) & ~(size_t)15) : NULL;
-    double best = -1.0;
-    if (ctx.pool && ctx.qbuf && (ctx.prep || !ctx.prep_size)) {
-        const matmul_run m = {&ctx, x, tokens, w, y};
-        best = time_best(matmul_step, &m, 3);
+    ctx->prep = ctx->prep_size ? aligned_alloc(16, (ctx->prep_size + 15) & ~(size_t)15) : NULL;
+    return ctx->pool && ctx->qbuf && (ctx->prep || !ctx->prep_size);
+}
+
+static void matmul_ctx_free(hs_matmul_ctx *ctx) {
+    free(ctx->qbuf);
+    free(ctx->prep);
+    if (ctx->pool) hs_threadpool_free(ctx->pool);
+}
+
+static int compare_doubles(const void *a, const void *b) {
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *v, int n) {
+    qsort(v, (size_t)n, sizeof v[0], compare_doubles);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+// 1 and 2 threads take turns, MT_ROUNDS times (each turn the best of a few matmuls), so that both
+// see the same moments of a noisy shared machine; a 2-thread speed-up is a turn's pair's ratio.
+#define MT_ROUNDS 5
+
+typedef struct {
+    double gelem_1t, gelem_2t;          // medians over the rounds
+    double speedup, speedup_lo, speedup_hi; // median and range of the rounds' 2t / 1t
+} thread_scaling;
+
+static bool measure_scaling(const hs_tensor *w, const float *x, int tokens, float *y, thread_scaling *out) {
+    hs_matmul_ctx ctx[2];
+    bool ok = matmul_ctx_init(&ctx[0], 1, w, tokens);
+    ok = matmul_ctx_init(&ctx[1], 2, w, tokens) && ok;
+    if (ok) {
+        double s1[MT_ROUNDS], s2[MT_ROUNDS], ratio[MT_ROUNDS];
+        for (int r = 0; r < MT_ROUNDS; r++) {
+            const matmul_run m1 = {&ctx[0], x, tokens, w, y}, m2 = {&ctx[1], x, tokens, w, y};
+            s1[r] = time_best(matmul_step, &m1, 3);
+            s2[r] = time_best(matmul_step, &m2, 3);
+            ratio[r] = s1[r] / s2[r];
+        }
+        const double elems = (double)ROWS * COLS * tokens;
+        out->gelem_1t = elems / median(s1, MT_ROUNDS) * 1e-9;
+        out->gelem_2t = elems / median(s2, MT_ROUNDS) * 1e-9;
+        out->speedup = median(ratio, MT_ROUNDS); // sorts ratio
+        out->speedup_lo = ratio[0], out->speedup_hi = ratio[MT_ROUNDS - 1];
     }
-    free(ctx.qbuf);
-    free(ctx.prep);
-    if (ctx.pool) hs_threadpool_free(ctx.pool);
-    return best;
+    matmul_ctx_free(&ctx[0]);
+    matmul_ctx_free(&ctx[1]);
+    return ok;
 }
 
 // The weight (as the engine holds it after load) through the matmul on 1 and 2 threads.
@@ -268,21 +309,21 @@ static void print_threads(hs_type t, const uint8_t *w, size_t row_bytes, bool ro
     const bool finite = tr->gemv_finite && tr->all_finite && tr->all_finite(w, (size_t)ROWS * row_bytes);
     const hs_tensor tensor = {.data = w, .type = t, .ne = {COLS, ROWS}, .row_bytes = row_bytes, .rows4 = rows4, .finite = finite};
     float *x = malloc((size_t)MT_TOKENS * COLS * sizeof(float)), *y = malloc((size_t)MT_TOKENS * ROWS * sizeof(float));
+    thread_scaling dec, pp;
     if (!x || !y) {
         printf("%-7s threads: out of memory\n", hs_type_get(t)->name);
         free(x), free(y);
         return;
     }
     for (size_t i = 0; i < (size_t)MT_TOKENS * COLS; i++) x[i] = random_float();
-    double s[2][2]; // [tokens: 1, MT_TOKENS][threads - 1]
-    for (int th = 1; th <= 2; th++) {
-        s[0][th - 1] = time_matmul(th, &tensor, x, 1, y);
-        s[1][th - 1] = time_matmul(th, &tensor, x, MT_TOKENS, y);
+    if (!measure_scaling(&tensor, x, 1, y, &dec) || !measure_scaling(&tensor, x, MT_TOKENS, y, &pp)) {
+        printf("%-7s threads: out of memory\n", hs_type_get(t)->name);
+    } else {
+        printf("%-7s threads | decode 1t %6.2f 2t %6.2f Gelem/s (2t/1t %.2f, %.2f-%.2f) | pp%d 1t %6.2f 2t %6.2f Gelem/s "
+               "(2t/1t %.2f, %.2f-%.2f)\n",
+               hs_type_get(t)->name, dec.gelem_1t, dec.gelem_2t, dec.speedup, dec.speedup_lo, dec.speedup_hi, MT_TOKENS,
+               pp.gelem_1t, pp.gelem_2t, pp.speedup, pp.speedup_lo, pp.speedup_hi);
     }
-    const double elems = (double)ROWS * COLS;
-    printf("%-7s threads | decode 1t %6.2f 2t %6.2f Gelem/s (2t/1t %.2f) | pp%d 1t %6.2f 2t %6.2f Gelem/s (2t/1t %.2f)\n",
-           hs_type_get(t)->name, elems / s[0][0] * 1e-9, elems / s[0][1] * 1e-9, s[0][0] / s[0][1], MT_TOKENS,
-           elems * MT_TOKENS / s[1][0] * 1e-9, elems * MT_TOKENS / s[1][1] * 1e-9, s[1][0] / s[1][1]);
     sink = y[0];
     free(x), free(y);
 }
