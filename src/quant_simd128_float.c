@@ -248,6 +248,8 @@ static inline __attribute__((always_inline)) void gemm_tile(int n, int nr, int n
                                                              const uint8_t *y, size_t y_row, float *s, size_t s_stride,
                                                              const uint8_t *ahead, const uint8_t *ahead_end,
                                                              const bool pairs, const bool bf16) {
+    // 64 KiB of sums and (below) 16 KiB of converted rows on the stack: within the 1 MiB of the
+    // calling thread (wasm/CMakeLists.txt) and the 2 MiB of a pool thread (Emscripten's default)
     v128_t acc[GEMM_ROWS][GEMM_TOKENS][4];
     uint32_t touch = 0;
     v128_t x_probe[GEMM_ROWS];
