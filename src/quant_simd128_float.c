@@ -128,8 +128,8 @@ void hs_vec_dot_f16_simd128(int n, float *s, const void *vx, const void *vy) {
 //
 // vec_dot converts both operands on every call: per 16 elements, eight conversions for four
 // multiplies. Here the tokens are converted once per call (the matmul hands over a thread's whole
-// range of rows: gemm_whole_range), then a tile of up to GEMM_ROWS weight rows meets up to
-// GEMM_TOKENS tokens, K walked in chunks of GEMM_CHUNK elements: the tile's rows are converted once
+// range of rows: gemm_whole_range), then a tile of up to GEMM_ROWS weight rows meets a whole group
+// of up to ACT_TOKENS converted tokens, K walked in chunks of GEMM_CHUNK elements: the tile's rows are converted once
 // per chunk for all its tokens (16 KiB, which stay in L1), and the tokens come four at a time (4
 // KiB), each four meeting every pair of rows before the next four come in; only the tile's sums
 // (64 KiB) go through L2 between chunks. (Before 12-08 the tile was 16 rows x 32 tokens in chunks
@@ -143,7 +143,7 @@ void hs_vec_dot_f16_simd128(int n, float *s, const void *vx, const void *vy) {
 // the fused form would not give vec_dot's bits; the plain mul and add run on other ports of this
 // machine's FPU, so the pair costs about what the fused one does).
 #define GEMM_ROWS 16
-#define GEMM_TOKENS 64 // = ACT_TOKENS: each row chunk converted once per 64 tokens
+#define ACT_TOKENS 64 // tokens converted at a time (convert_activations), all in one tile
 #define GEMM_CHUNK 256 // a multiple of 16; the tile's converted chunks fill 16 KiB of L1
 // (8 rows x 512 measured the same as 16 x 256, 32 x 128 slower at 1 thread)
 
@@ -238,19 +238,19 @@ static float reference_dot(int n, const uint8_t *x, size_t x_row, int r, const b
     return s;
 }
 
-// Rows [0, nr) x tokens [0, nt), nr <= GEMM_ROWS, nt <= GEMM_TOKENS, n a multiple of 16, against
-// the tokens' converted activations: chunk c of token t at acts + (c * acts_tokens + t) *
+// Rows [0, nr) x tokens [0, nt), nr <= GEMM_ROWS, nt <= ACT_TOKENS, n a multiple of 16, against
+// the tokens' converted activations: chunk c of token t at acts + (c * nt + t) *
 // CHUNK_VECTORS (see convert_activations), y_bad[t] whether token t holds an inf or NaN (F16).
 // Paired rows (F16): x at the first row of a group of four, nr a multiple of 4. One byte of each
 // 64 in [ahead, ahead_end) is read along the way (none when ahead is NULL).
 static inline __attribute__((always_inline)) void gemm_tile(int n, int nr, int nt, const uint8_t *x, size_t x_row,
-                                                             const v128_t *acts, int acts_tokens, const bool *y_bad,
+                                                             const v128_t *acts, const bool *y_bad,
                                                              const uint8_t *y, size_t y_row, float *s, size_t s_stride,
                                                              const uint8_t *ahead, const uint8_t *ahead_end,
                                                              const bool pairs, const bool bf16) {
     // 64 KiB of sums and (below) 16 KiB of converted rows on the stack: within the 1 MiB of the
     // calling thread (wasm/CMakeLists.txt) and the 2 MiB of a pool thread (Emscripten's default)
-    v128_t acc[GEMM_ROWS][GEMM_TOKENS][4];
+    v128_t acc[GEMM_ROWS][ACT_TOKENS][4];
     uint32_t touch = 0;
     v128_t x_probe[GEMM_ROWS];
     for (int r = 0; r < nr; r++) x_probe[r] = wasm_i16x8_const_splat(0);
@@ -258,7 +258,7 @@ static inline __attribute__((always_inline)) void gemm_tile(int n, int nr, int n
     const int nt4 = nt & ~3, nr2 = nr & ~1;
     for (int c = 0; c < n; c += GEMM_CHUNK) {
         const int blocks = (n - c < GEMM_CHUNK ? n - c : GEMM_CHUNK) / 16, vectors = 4 * blocks;
-        const v128_t(*act)[CHUNK_VECTORS] = (const v128_t(*)[CHUNK_VECTORS])(acts + (size_t)(c / GEMM_CHUNK) * acts_tokens * CHUNK_VECTORS);
+        const v128_t(*act)[CHUNK_VECTORS] = (const v128_t(*)[CHUNK_VECTORS])(acts + (size_t)(c / GEMM_CHUNK) * nt * CHUNK_VECTORS);
         for (int r = 0; r < nr; r++) {
             for (int j = 0; j < blocks; j++) {
                 // paired rows hold no inf or NaN (hs_interleave_rows4 checks): no probe
@@ -306,7 +306,6 @@ static inline __attribute__((always_inline)) void gemm_tile(int n, int nr, int n
 // reads them; bad[t]: token t holds an inf or NaN. At most ACT_TOKENS tokens at a time, so that
 // the copy (ACT_TOKENS * n * 4 bytes, rounded up to whole chunks: 512 KiB at n = 2048) stays a
 // bounded scratch whatever the batch; the rows are then read once per ACT_TOKENS tokens.
-#define ACT_TOKENS 64 // a multiple of GEMM_TOKENS
 
 // Token t of a group of nt, its row at yt, into the group's acts; whether it holds an inf or NaN.
 static inline __attribute__((always_inline)) bool convert_token(int n, int nt, int t, const uint16_t *yt, v128_t *acts,
@@ -332,22 +331,18 @@ static inline __attribute__((always_inline)) void gemm_group(int n, int nr, int 
                                                              const bool bf16) {
     for (int r0 = 0; r0 < nr; r0 += GEMM_ROWS) { // GEMM_ROWS a multiple of 4: tiles start at a group
         const int rn = nr - r0 < GEMM_ROWS ? nr - r0 : GEMM_ROWS;
-        for (int t0 = 0; t0 < gn; t0 += GEMM_TOKENS) {
-            const int tn = gn - t0 < GEMM_TOKENS ? gn - t0 : GEMM_TOKENS;
-            // While a tile is multiplied, the next tile's rows are read ahead (quant_simd128.h), one
-            // line per 2x4 block (a tile of n / 2 blocks covers the n / 2 lines of 16 F16 rows):
-            // its chunks come row by row, a stride the prefetchers follow badly, and the weights
-            // come from DRAM (kernel bench, 65536 x 768 pp64: 17.7-18.1 Gelem/s without, 18.9-19.3
-            // with; two tiles ahead no better).
-            const uint8_t *ahead = NULL, *ahead_end = NULL;
-            if (t0 == 0 && r0 + rn < nr) {
-                ahead = x + (size_t)(r0 + rn) * x_row;
-                ahead_end = x + (size_t)(nr - r0 - rn < GEMM_ROWS ? nr : r0 + rn + GEMM_ROWS) * x_row;
-            }
-            gemm_tile(n, rn, tn, x + (size_t)r0 * x_row, x_row, acts + (size_t)t0 * CHUNK_VECTORS, gn, bad + t0,
-                      y + (size_t)t0 * y_row, y_row, s + (size_t)t0 * s_stride + (size_t)r0, s_stride, ahead, ahead_end,
-                      pairs, bf16);
+        // While a tile is multiplied, the next tile's rows are read ahead (quant_simd128.h), one
+        // line per 2x4 block (a tile of n / 2 blocks covers the n / 2 lines of 16 F16 rows): its
+        // chunks come row by row, a stride the prefetchers follow badly, and the weights come
+        // from DRAM (kernel bench, 65536 x 768 pp64: 17.7-18.1 Gelem/s without, 18.9-19.3 with;
+        // two tiles ahead no better).
+        const uint8_t *ahead = NULL, *ahead_end = NULL;
+        if (r0 + rn < nr) {
+            ahead = x + (size_t)(r0 + rn) * x_row;
+            ahead_end = x + (size_t)(nr - r0 - rn < GEMM_ROWS ? nr : r0 + rn + GEMM_ROWS) * x_row;
         }
+        gemm_tile(n, rn, gn, x + (size_t)r0 * x_row, x_row, acts, bad, y, y_row, s + (size_t)r0, s_stride, ahead,
+                  ahead_end, pairs, bf16);
     }
 }
 
